@@ -1,0 +1,863 @@
+/*
+ * approov_token.c: the pure Approov token verifier (see approov_token.h).
+ *
+ * Only APR, OpenSSL and cJSON here: no httpd header.
+ */
+
+/* HMAC is computed from SHA-256 states prepared once per key (RFC 2104),
+ * which needs the low-level SHA256_* interface that OpenSSL 3.0 marks as
+ * deprecated.  It has no per-call allocation, unlike EVP_MAC_CTX_dup(). */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+
+#include <math.h>
+#include <string.h>
+
+#include <apr_file_io.h>
+#include <apr_hash.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "approov_token.h"
+
+#define HS256_MAC_LEN 32
+#define SHA256_BLOCK 64
+
+struct approov_key {
+    approov_alg_e alg;
+    SHA256_CTX inner;       /* state after absorbing key XOR ipad */
+    SHA256_CTX outer;       /* state after absorbing key XOR opad */
+};
+
+static const char *const result_names[APPROOV_RESULT_COUNT] = {
+    "valid",
+    "missing",
+    "too_long",
+    "bad_prefix",
+    "malformed",
+    "bad_header",
+    "bad_alg",
+    "bad_signature",
+    "bad_payload",
+    "bad_exp",
+    "bad_nbf",
+    "expired",
+    "not_yet_valid",
+    "no_key",
+};
+
+const char *approov_result_name(approov_result_e result)
+{
+    if ((int)result < 0 || result >= APPROOV_RESULT_COUNT) {
+        return "unknown";
+    }
+    return result_names[result];
+}
+
+const char *approov_alg_name(approov_alg_e alg)
+{
+    switch (alg) {
+    case APPROOV_ALG_HS256:
+        return "HS256";
+    }
+    return "unknown";
+}
+
+/* ------------------------------------------------------------------ */
+/* base64                                                              */
+
+/* Sextet value of each base64url character, or 0xFF. */
+static const unsigned char b64url_value[256] = {
+#define X 0xFF
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, 62, X, X,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X, X, X, X, X,
+    X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X, X, X, X, 63,
+    X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+#undef X
+};
+
+long approov_b64url_decode(unsigned char *dst, const char *src,
+                           apr_size_t len)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    unsigned char *d = dst;
+    apr_size_t full = len / 4, rest = len % 4, i;
+    unsigned int a, b, c, e;
+
+    if (rest == 1) {
+        return -1;
+    }
+    for (i = 0; i < full; i++, s += 4) {
+        a = b64url_value[s[0]];
+        b = b64url_value[s[1]];
+        c = b64url_value[s[2]];
+        e = b64url_value[s[3]];
+        if ((a | b | c | e) & 0x80) {
+            return -1;
+        }
+        *d++ = (unsigned char)((a << 2) | (b >> 4));
+        *d++ = (unsigned char)((b << 4) | (c >> 2));
+        *d++ = (unsigned char)((c << 6) | e);
+    }
+    if (rest >= 2) {
+        a = b64url_value[s[0]];
+        b = b64url_value[s[1]];
+        if ((a | b) & 0x80) {
+            return -1;
+        }
+        *d++ = (unsigned char)((a << 2) | (b >> 4));
+        if (rest == 2) {
+            /* The 4 low bits of the last sextet are unused: they must be
+             * zero, or two spellings would decode to the same bytes. */
+            if (b & 0x0F) {
+                return -1;
+            }
+        }
+        else {
+            c = b64url_value[s[2]];
+            if ((c & 0x80) || (c & 0x03)) {
+                return -1;
+            }
+            *d++ = (unsigned char)((b << 4) | (c >> 2));
+        }
+    }
+    return (long)(d - dst);
+}
+
+const char *approov_decode_secret(apr_pool_t *p, const char *text,
+                                  unsigned char **out, apr_size_t *out_len)
+{
+    apr_size_t len = strlen(text), pad = 0, i;
+    char *url;
+    long n;
+
+    while (pad < len && text[len - 1 - pad] == '=') {
+        pad++;
+    }
+    len -= pad;
+    if (len == 0) {
+        return "the secret is empty";
+    }
+    /* Padding, when present, must be exactly what completes the last
+     * quantum: one '=' after 3 characters, two after 2. */
+    if (pad && (pad > 2 || (len + pad) % 4 != 0)) {
+        return "the secret has wrong '=' padding";
+    }
+    if (len > (APPROOV_SECRET_MAX_LEN / 3 + 1) * 4) {
+        return "the secret is too long";
+    }
+    /* Fold the standard alphabet into the URL-safe one; a secret mixing
+     * both alphabets is refused as a likely paste error. */
+    url = apr_pstrmemdup(p, text, len);
+    {
+        int standard = 0, urlsafe = 0;
+        for (i = 0; i < len; i++) {
+            if (url[i] == '+' || url[i] == '/') {
+                standard = 1;
+                url[i] = (url[i] == '+') ? '-' : '_';
+            }
+            else if (url[i] == '-' || url[i] == '_') {
+                urlsafe = 1;
+            }
+        }
+        if (standard && urlsafe) {
+            return "the secret mixes the standard and URL-safe base64 "
+                   "alphabets";
+        }
+    }
+    *out = apr_palloc(p, len / 4 * 3 + 3);
+    n = approov_b64url_decode(*out, url, len);
+    OPENSSL_cleanse(url, len);
+    if (n <= 0) {
+        return "the secret is not valid base64 (standard or URL-safe, "
+               "with canonical trailing bits and no whitespace)";
+    }
+    *out_len = (apr_size_t)n;
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* keys                                                                */
+
+static apr_status_t wipe_key(void *data)
+{
+    OPENSSL_cleanse(data, sizeof(approov_key_t));
+    return APR_SUCCESS;
+}
+
+approov_key_t *approov_key_hmac(apr_pool_t *p, approov_alg_e alg,
+                                const unsigned char *secret, apr_size_t len)
+{
+    unsigned char block[SHA256_BLOCK];
+    approov_key_t *key;
+    int i;
+
+    if (alg != APPROOV_ALG_HS256 || len == 0
+        || len > APPROOV_SECRET_MAX_LEN) {
+        return NULL;
+    }
+    key = apr_pcalloc(p, sizeof(*key));
+    apr_pool_cleanup_register(p, key, wipe_key, apr_pool_cleanup_null);
+    key->alg = alg;
+
+    /* RFC 2104: a key longer than the block is hashed first. */
+    memset(block, 0, sizeof(block));
+    if (len > SHA256_BLOCK) {
+        SHA256(secret, len, block);
+    }
+    else {
+        memcpy(block, secret, len);
+    }
+    for (i = 0; i < SHA256_BLOCK; i++) {
+        block[i] ^= 0x36;
+    }
+    SHA256_Init(&key->inner);
+    SHA256_Update(&key->inner, block, SHA256_BLOCK);
+    for (i = 0; i < SHA256_BLOCK; i++) {
+        block[i] ^= 0x36 ^ 0x5c;
+    }
+    SHA256_Init(&key->outer);
+    SHA256_Update(&key->outer, block, SHA256_BLOCK);
+    OPENSSL_cleanse(block, sizeof(block));
+    return key;
+}
+
+approov_alg_e approov_key_alg(const approov_key_t *key)
+{
+    return key->alg;
+}
+
+static void hs256(const approov_key_t *key, const char *data, apr_size_t len,
+                  unsigned char mac[HS256_MAC_LEN])
+{
+    SHA256_CTX ctx = key->inner;
+
+    SHA256_Update(&ctx, data, len);
+    SHA256_Final(mac, &ctx);
+    ctx = key->outer;
+    SHA256_Update(&ctx, mac, HS256_MAC_LEN);
+    SHA256_Final(mac, &ctx);
+    OPENSSL_cleanse(&ctx, sizeof(ctx));
+}
+
+/* ------------------------------------------------------------------ */
+/* strict JSON                                                         */
+
+typedef struct {
+    const unsigned char *s;
+    const unsigned char *end;
+    int depth;
+    int max_depth;
+} json_scan;
+
+static void skip_ws(json_scan *j)
+{
+    while (j->s < j->end
+           && (*j->s == ' ' || *j->s == '\t' || *j->s == '\n'
+               || *j->s == '\r')) {
+        j->s++;
+    }
+}
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static long read_hex4(json_scan *j)
+{
+    long v = 0;
+    int i, h;
+
+    if (j->end - j->s < 4) {
+        return -1;
+    }
+    for (i = 0; i < 4; i++) {
+        if ((h = hex_value(j->s[i])) < 0) {
+            return -1;
+        }
+        v = (v << 4) | h;
+    }
+    j->s += 4;
+    return v;
+}
+
+/* One UTF-8 sequence starting at a byte >= 0x80: shortest form only, no
+ * surrogates, nothing above U+10FFFF (RFC 3629). */
+static int scan_utf8(json_scan *j)
+{
+    const unsigned char *s = j->s;
+    apr_size_t avail = (apr_size_t)(j->end - s);
+    unsigned char c = s[0];
+
+    if (c >= 0xC2 && c <= 0xDF) {
+        if (avail < 2 || (s[1] & 0xC0) != 0x80) return 0;
+        j->s += 2;
+    }
+    else if (c >= 0xE0 && c <= 0xEF) {
+        if (avail < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xE0 && s[1] < 0xA0) return 0;     /* overlong */
+        if (c == 0xED && s[1] >= 0xA0) return 0;    /* surrogate */
+        j->s += 3;
+    }
+    else if (c >= 0xF0 && c <= 0xF4) {
+        if (avail < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80
+            || (s[3] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xF0 && s[1] < 0x90) return 0;     /* overlong */
+        if (c == 0xF4 && s[1] >= 0x90) return 0;    /* > U+10FFFF */
+        j->s += 4;
+    }
+    else {
+        return 0;
+    }
+    return 1;
+}
+
+static int scan_string(json_scan *j)
+{
+    long u, lo;
+
+    j->s++;                                         /* opening quote */
+    while (j->s < j->end) {
+        unsigned char c = *j->s;
+        if (c == '"') {
+            j->s++;
+            return 1;
+        }
+        if (c < 0x20) {
+            return 0;
+        }
+        if (c >= 0x80) {
+            if (!scan_utf8(j)) return 0;
+            continue;
+        }
+        if (c != '\\') {
+            j->s++;
+            continue;
+        }
+        if (++j->s >= j->end) {
+            return 0;
+        }
+        c = *j->s++;
+        switch (c) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+        case 'r': case 't':
+            break;
+        case 'u':
+            if ((u = read_hex4(j)) < 0 || u == 0) {
+                /* \u0000 would cut the C strings cJSON hands back. */
+                return 0;
+            }
+            if (u >= 0xDC00 && u <= 0xDFFF) {
+                return 0;                           /* lone low surrogate */
+            }
+            if (u >= 0xD800 && u <= 0xDBFF) {
+                if (j->end - j->s < 6 || j->s[0] != '\\' || j->s[1] != 'u') {
+                    return 0;
+                }
+                j->s += 2;
+                if ((lo = read_hex4(j)) < 0xDC00 || lo > 0xDFFF) {
+                    return 0;
+                }
+            }
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static int is_digit(const json_scan *j)
+{
+    return j->s < j->end && *j->s >= '0' && *j->s <= '9';
+}
+
+/* RFC 8259 number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int scan_number(json_scan *j)
+{
+    if (*j->s == '-') {
+        j->s++;
+    }
+    if (!is_digit(j)) {
+        return 0;
+    }
+    if (*j->s == '0') {
+        j->s++;
+    }
+    else {
+        while (is_digit(j)) j->s++;
+    }
+    if (j->s < j->end && *j->s == '.') {
+        j->s++;
+        if (!is_digit(j)) return 0;
+        while (is_digit(j)) j->s++;
+    }
+    if (j->s < j->end && (*j->s == 'e' || *j->s == 'E')) {
+        j->s++;
+        if (j->s < j->end && (*j->s == '+' || *j->s == '-')) j->s++;
+        if (!is_digit(j)) return 0;
+        while (is_digit(j)) j->s++;
+    }
+    return 1;
+}
+
+static int scan_literal(json_scan *j, const char *word, apr_size_t len)
+{
+    if ((apr_size_t)(j->end - j->s) < len || memcmp(j->s, word, len) != 0) {
+        return 0;
+    }
+    j->s += len;
+    return 1;
+}
+
+static int scan_value(json_scan *j);
+
+static int scan_container(json_scan *j, unsigned char close)
+{
+    int first = 1;
+
+    if (++j->depth > j->max_depth) {
+        return 0;
+    }
+    j->s++;                                         /* '{' or '[' */
+    for (;;) {
+        skip_ws(j);
+        if (j->s >= j->end) {
+            return 0;
+        }
+        if (*j->s == close && first) {
+            break;
+        }
+        if (!first) {
+            if (*j->s == close) break;
+            if (*j->s != ',') return 0;
+            j->s++;
+            skip_ws(j);
+            if (j->s >= j->end) return 0;
+        }
+        first = 0;
+        if (close == '}') {
+            if (*j->s != '"' || !scan_string(j)) return 0;
+            skip_ws(j);
+            if (j->s >= j->end || *j->s != ':') return 0;
+            j->s++;
+            skip_ws(j);
+        }
+        if (!scan_value(j)) {
+            return 0;
+        }
+    }
+    j->s++;                                         /* '}' or ']' */
+    j->depth--;
+    return 1;
+}
+
+static int scan_value(json_scan *j)
+{
+    if (j->s >= j->end) {
+        return 0;
+    }
+    switch (*j->s) {
+    case '{': return scan_container(j, '}');
+    case '[': return scan_container(j, ']');
+    case '"': return scan_string(j);
+    case 't': return scan_literal(j, "true", 4);
+    case 'f': return scan_literal(j, "false", 5);
+    case 'n': return scan_literal(j, "null", 4);
+    default:  return scan_number(j);
+    }
+}
+
+int approov_json_object_is_strict(const unsigned char *text, apr_size_t len,
+                                  int max_depth)
+{
+    json_scan j;
+
+    j.s = text;
+    j.end = text + len;
+    j.depth = 0;
+    j.max_depth = max_depth;
+    skip_ws(&j);
+    if (j.s >= j.end || *j.s != '{' || !scan_container(&j, '}')) {
+        return 0;
+    }
+    skip_ws(&j);
+    return j.s == j.end;
+}
+
+/* Member names are compared after cJSON decoded their escapes, so "a" and
+ * "\u0061" are the same name, as a JWT consumer would see them. */
+static int has_duplicate_names(apr_pool_t *p, const cJSON *node)
+{
+    const cJSON *a, *b;
+    int count = 0;
+
+    for (a = node->child; a; a = a->next) {
+        count++;
+        if ((cJSON_IsObject(a) || cJSON_IsArray(a)) && has_duplicate_names(p, a)) {
+            return 1;
+        }
+    }
+    if (!cJSON_IsObject(node) || count < 2) {
+        return 0;
+    }
+    if (count <= 16) {
+        for (a = node->child; a; a = a->next) {
+            for (b = a->next; b; b = b->next) {
+                if (strcmp(a->string, b->string) == 0) {
+                    return 1;
+                }
+            }
+        }
+        return 0;
+    }
+    {
+        /* Large objects: a hash keeps the work linear. */
+        apr_pool_t *tmp;
+        apr_hash_t *seen;
+        int dup = 0;
+
+        if (apr_pool_create(&tmp, p) != APR_SUCCESS) {
+            return 1;
+        }
+        seen = apr_hash_make(tmp);
+        for (a = node->child; a && !dup; a = a->next) {
+            if (apr_hash_get(seen, a->string, APR_HASH_KEY_STRING)) {
+                dup = 1;
+            }
+            apr_hash_set(seen, a->string, APR_HASH_KEY_STRING, a);
+        }
+        apr_pool_destroy(tmp);
+        return dup;
+    }
+}
+
+static apr_status_t delete_json(void *data)
+{
+    cJSON_Delete(data);
+    return APR_SUCCESS;
+}
+
+cJSON *approov_json_parse_object(apr_pool_t *p, const unsigned char *text,
+                                 apr_size_t len)
+{
+    cJSON *root;
+
+    if (!approov_json_object_is_strict(text, len, APPROOV_JSON_MAX_DEPTH)) {
+        return NULL;
+    }
+    root = cJSON_ParseWithLength((const char *)text, len);
+    if (!root) {
+        return NULL;
+    }
+    apr_pool_cleanup_register(p, root, delete_json, apr_pool_cleanup_null);
+    if (!cJSON_IsObject(root) || has_duplicate_names(p, root)) {
+        return NULL;
+    }
+    return root;
+}
+
+/* ------------------------------------------------------------------ */
+/* verification                                                        */
+
+/* Bounds of a time that fits a signed 64-bit count of seconds. */
+#define TIME_LIMIT 9223372036854775807.0
+
+static int claim_time(const cJSON *claims, const char *name, double *value)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(claims, name);
+
+    if (!item) {
+        return 0;
+    }
+    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble)
+        || item->valuedouble >= TIME_LIMIT
+        || item->valuedouble < -TIME_LIMIT) {
+        return -1;
+    }
+    *value = item->valuedouble;
+    return 1;
+}
+
+approov_result_e approov_verify(apr_pool_t *p, const char *token,
+                                apr_size_t token_len,
+                                const approov_key_t *key,
+                                apr_int64_t leeway_seconds, apr_time_t now,
+                                approov_token_t *out)
+{
+    approov_token_t scratch;
+    const char *dot1, *dot2, *sig;
+    apr_size_t header_len, payload_len, sig_len;
+    unsigned char *buf, mac[HS256_MAC_LEN];
+    unsigned char sig_bytes[HS256_MAC_LEN + 3];
+    const cJSON *alg;
+    long n;
+    double exp, nbf, now_us = (double)now, leeway = (double)leeway_seconds;
+    int found;
+
+    if (!out) {
+        out = &scratch;
+    }
+    out->header = NULL;
+    out->claims = NULL;
+    out->exp = 0;
+
+    if (token_len == 0) {
+        return APPROOV_MISSING;
+    }
+    if (token_len > APPROOV_TOKEN_MAX_LEN) {
+        return APPROOV_TOO_LONG;
+    }
+    if (!key) {
+        return APPROOV_NO_KEY;
+    }
+
+    /* Exactly three non-empty segments. */
+    dot1 = memchr(token, '.', token_len);
+    if (!dot1) {
+        return APPROOV_MALFORMED;
+    }
+    dot2 = memchr(dot1 + 1, '.', token_len - (apr_size_t)(dot1 + 1 - token));
+    if (!dot2) {
+        return APPROOV_MALFORMED;
+    }
+    sig = dot2 + 1;
+    header_len = (apr_size_t)(dot1 - token);
+    payload_len = (apr_size_t)(dot2 - dot1 - 1);
+    sig_len = token_len - (apr_size_t)(sig - token);
+    if (memchr(sig, '.', sig_len) || header_len == 0 || payload_len == 0
+        || sig_len == 0) {
+        return APPROOV_MALFORMED;
+    }
+
+    /* One buffer holds whichever segment is being decoded. */
+    buf = apr_palloc(p, (header_len > payload_len ? header_len : payload_len)
+                        / 4 * 3 + 3);
+
+    /* Header: strict JSON object, alg pinned to the key, no crit. */
+    n = approov_b64url_decode(buf, token, header_len);
+    if (n < 0) {
+        return APPROOV_MALFORMED;
+    }
+    out->header = approov_json_parse_object(p, buf, (apr_size_t)n);
+    if (!out->header) {
+        return APPROOV_BAD_HEADER;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(out->header, "crit")) {
+        return APPROOV_BAD_HEADER;
+    }
+    alg = cJSON_GetObjectItemCaseSensitive(out->header, "alg");
+    if (!cJSON_IsString(alg)
+        || strcmp(alg->valuestring, approov_alg_name(key->alg)) != 0) {
+        return APPROOV_BAD_ALG;
+    }
+
+    /* Signature: exact length, then constant-time comparison. */
+    if (sig_len > sizeof(sig_bytes) / 3 * 4) {
+        return APPROOV_BAD_SIGNATURE;
+    }
+    n = approov_b64url_decode(sig_bytes, sig, sig_len);
+    if (n < 0) {
+        return APPROOV_MALFORMED;
+    }
+    if (n != HS256_MAC_LEN) {
+        return APPROOV_BAD_SIGNATURE;
+    }
+    hs256(key, token, header_len + 1 + payload_len, mac);
+    if (CRYPTO_memcmp(mac, sig_bytes, HS256_MAC_LEN) != 0) {
+        return APPROOV_BAD_SIGNATURE;
+    }
+
+    /* Only now is the payload trusted enough to parse. */
+    n = approov_b64url_decode(buf, dot1 + 1, payload_len);
+    if (n < 0) {
+        return APPROOV_MALFORMED;
+    }
+    out->claims = approov_json_parse_object(p, buf, (apr_size_t)n);
+    if (!out->claims) {
+        return APPROOV_BAD_PAYLOAD;
+    }
+
+    found = claim_time(out->claims, "exp", &exp);
+    if (found <= 0) {
+        return APPROOV_BAD_EXP;
+    }
+    out->exp = exp;
+    found = claim_time(out->claims, "nbf", &nbf);
+    if (found < 0) {
+        return APPROOV_BAD_NBF;
+    }
+    /* Compared in microseconds as doubles: exact for any realistic time,
+     * and fractional exp values keep their meaning. */
+    if (!(now_us < (exp + leeway) * (double)APR_USEC_PER_SEC)) {
+        return APPROOV_EXPIRED;
+    }
+    if (found && !((nbf - leeway) * (double)APR_USEC_PER_SEC <= now_us)) {
+        return APPROOV_NOT_YET_VALID;
+    }
+    return APPROOV_VALID;
+}
+
+/* ------------------------------------------------------------------ */
+/* dotenv files                                                        */
+
+#define ENV_FILE_MAX (64 * 1024)
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Parse one non-comment line [s, e) into name and value.  Returns NULL on
+ * success or a short description of what is wrong. */
+static const char *parse_env_line(apr_pool_t *p, const char *s, const char *e,
+                                  const char **name, apr_size_t *name_len,
+                                  const char **value)
+{
+    const char *n, *v, *close;
+
+    if ((apr_size_t)(e - s) > 7 && memcmp(s, "export", 6) == 0
+        && is_blank(s[6])) {
+        s += 7;
+        while (s < e && is_blank(*s)) s++;
+    }
+    n = s;
+    while (s < e && (apr_isalnum(*s) || *s == '_')) s++;
+    if (s == n) {
+        return "expected NAME=VALUE";
+    }
+    *name = n;
+    *name_len = (apr_size_t)(s - n);
+    while (s < e && is_blank(*s)) s++;
+    if (s >= e || *s != '=') {
+        return "expected NAME=VALUE";
+    }
+    s++;
+    while (s < e && is_blank(*s)) s++;
+    while (e > s && is_blank(e[-1])) e--;
+
+    if (s < e && (*s == '"' || *s == '\'')) {
+        close = memchr(s + 1, *s, (apr_size_t)(e - s - 1));
+        if (!close) {
+            return "unterminated quote";
+        }
+        v = s + 1;
+        *value = apr_pstrmemdup(p, v, (apr_size_t)(close - v));
+        for (s = close + 1; s < e && is_blank(*s); s++);
+        if (s < e && *s != '#') {
+            return "text after the closing quote";
+        }
+        return NULL;
+    }
+    /* Unquoted: an inline comment starts at " #". */
+    for (v = s; v < e; v++) {
+        if (*v == '#' && v > s && is_blank(v[-1])) {
+            e = v;
+            while (e > s && is_blank(e[-1])) e--;
+            break;
+        }
+    }
+    *value = apr_pstrmemdup(p, s, (apr_size_t)(e - s));
+    return NULL;
+}
+
+const char *approov_env_lookup(apr_pool_t *p, const char *text,
+                               apr_size_t len, const char *name,
+                               const char **value)
+{
+    const char *s = text, *end = text + len, *eol, *e;
+    const char *line_name, *line_value, *err;
+    apr_size_t want = strlen(name), line_name_len;
+    int line = 0, found = 0;
+
+    *value = NULL;
+    while (s < end) {
+        line++;
+        eol = memchr(s, '\n', (apr_size_t)(end - s));
+        e = eol ? eol : end;
+        if (e > s && e[-1] == '\r') {
+            e--;
+        }
+        while (s < e && is_blank(*s)) s++;
+        if (s < e && *s != '#') {
+            if (memchr(s, '\0', (apr_size_t)(e - s))) {
+                return apr_psprintf(p, "line %d: NUL byte", line);
+            }
+            err = parse_env_line(p, s, e, &line_name, &line_name_len,
+                                 &line_value);
+            if (err) {
+                return apr_psprintf(p, "line %d: %s", line, err);
+            }
+            if (line_name_len == want
+                && memcmp(line_name, name, want) == 0) {
+                if (found++) {
+                    return apr_psprintf(p, "line %d: %s is set twice", line,
+                                        name);
+                }
+                *value = line_value;
+            }
+        }
+        s = eol ? eol + 1 : end;
+    }
+    if (!found) {
+        return apr_psprintf(p, "%s is not set", name);
+    }
+    return NULL;
+}
+
+const char *approov_env_file_lookup(apr_pool_t *p, const char *path,
+                                    const char *name, const char **value)
+{
+    apr_file_t *f;
+    apr_finfo_t finfo;
+    apr_status_t rv;
+    apr_size_t len;
+    char *text, errbuf[128];
+    const char *err;
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, p);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(p, "cannot open %s: %s", path,
+                            apr_strerror(rv, errbuf, sizeof(errbuf)));
+    }
+    rv = apr_file_info_get(&finfo, APR_FINFO_SIZE, f);
+    if (rv != APR_SUCCESS || finfo.size > ENV_FILE_MAX) {
+        apr_file_close(f);
+        return apr_psprintf(p, "%s is not a regular file of at most %d bytes",
+                            path, ENV_FILE_MAX);
+    }
+    len = (apr_size_t)finfo.size;
+    text = apr_palloc(p, len + 1);
+    rv = apr_file_read_full(f, text, len, &len);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS && rv != APR_EOF) {
+        return apr_psprintf(p, "cannot read %s: %s", path,
+                            apr_strerror(rv, errbuf, sizeof(errbuf)));
+    }
+    err = approov_env_lookup(p, text, len, name, value);
+    OPENSSL_cleanse(text, len);
+    if (err) {
+        return apr_psprintf(p, "%s: %s", path, err);
+    }
+    return NULL;
+}

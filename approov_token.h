@@ -1,0 +1,144 @@
+/*
+ * approov_token.h: the pure Approov token verifier.
+ *
+ * Depends on APR, OpenSSL and cJSON only: no httpd header may be included
+ * here, so that the unit tests, the fuzzers and the command-line tool link
+ * the very code the module runs.
+ *
+ * Contract: approov_verify() takes the raw token text, a key prepared once
+ * at start-up, a leeway and the current time, and returns exactly one
+ * result code.  APPROOV_VALID is the only code that means "let it through";
+ * every other code names the first rule the token broke.
+ */
+#ifndef APPROOV_TOKEN_H
+#define APPROOV_TOKEN_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+#include <cjson/cJSON.h>
+
+/* Longest token accepted, in bytes, checked before any decoding.  Approov
+ * tokens are a few hundred bytes; httpd's own header field limit is 8190. */
+#define APPROOV_TOKEN_MAX_LEN 8192
+
+/* Deepest JSON nesting accepted in the token header or payload. */
+#define APPROOV_JSON_MAX_DEPTH 16
+
+/* Largest leeway an operator may configure, in seconds. */
+#define APPROOV_LEEWAY_MAX 300
+
+/* Largest decoded shared secret, in bytes (Approov's is 64). */
+#define APPROOV_SECRET_MAX_LEN 1024
+
+typedef enum {
+    APPROOV_VALID = 0,
+    APPROOV_MISSING,        /* no token, or an empty one */
+    APPROOV_TOO_LONG,       /* longer than APPROOV_TOKEN_MAX_LEN */
+    APPROOV_BAD_PREFIX,     /* the header lacks the configured prefix */
+    APPROOV_MALFORMED,      /* not three strict base64url segments */
+    APPROOV_BAD_HEADER,     /* JOSE header not a strict JSON object, or crit */
+    APPROOV_BAD_ALG,        /* alg missing, not a string, or not the key's */
+    APPROOV_BAD_SIGNATURE,  /* signature of the wrong length or value */
+    APPROOV_BAD_PAYLOAD,    /* payload not a strict JSON object */
+    APPROOV_BAD_EXP,        /* exp missing, not a number, or out of range */
+    APPROOV_BAD_NBF,        /* nbf not a number, or out of range */
+    APPROOV_EXPIRED,        /* now >= exp + leeway */
+    APPROOV_NOT_YET_VALID,  /* now < nbf - leeway */
+    APPROOV_NO_KEY,         /* no key configured: a configuration fault */
+    APPROOV_RESULT_COUNT
+} approov_result_e;
+
+typedef enum {
+    APPROOV_ALG_HS256 = 1
+} approov_alg_e;
+
+/* A verification key, prepared once and read-only afterwards. */
+typedef struct approov_key approov_key_t;
+
+/* What a verified (or partly verified) token yielded.  The cJSON trees are
+ * freed with the pool passed to approov_verify(). */
+typedef struct {
+    cJSON *header;          /* the JOSE header, once parsed */
+    cJSON *claims;          /* the payload, only once the signature is good */
+    double exp;             /* seconds since the epoch, once checked */
+} approov_token_t;
+
+/* The stable, log-friendly name of a result code ("valid", "expired", ...). */
+const char *approov_result_name(approov_result_e result);
+
+/* The JOSE name of an algorithm ("HS256"). */
+const char *approov_alg_name(approov_alg_e alg);
+
+/*
+ * Decode an operator-supplied base64 secret: standard or URL-safe alphabet,
+ * with or without '=' padding, canonical trailing bits, nothing else (no
+ * whitespace).  On success *out is allocated from p and may contain NUL
+ * bytes.  On failure returns a message suitable for a start-up error, which
+ * never quotes the secret.
+ */
+const char *approov_decode_secret(apr_pool_t *p, const char *text,
+                                  unsigned char **out, apr_size_t *out_len);
+
+/*
+ * Prepare an HMAC key: the inner and outer digest states are computed here,
+ * once, so a verification hashes only the token.  The key material is wiped
+ * when p is cleared.  Returns NULL for an empty or oversized secret.
+ */
+approov_key_t *approov_key_hmac(apr_pool_t *p, approov_alg_e alg,
+                                const unsigned char *secret, apr_size_t len);
+
+/* The algorithm a key accepts. */
+approov_alg_e approov_key_alg(const approov_key_t *key);
+
+/*
+ * Verify a compact JWS token.  token need not be NUL-terminated.  now is the
+ * current time (apr_time_now() in the module; injected by the tests).  When
+ * out is not NULL it is filled in as far as verification got.
+ */
+approov_result_e approov_verify(apr_pool_t *p, const char *token,
+                                apr_size_t token_len,
+                                const approov_key_t *key,
+                                apr_int64_t leeway_seconds, apr_time_t now,
+                                approov_token_t *out);
+
+/*
+ * Strict base64url (RFC 4648 section 5) decoding: no padding, no other
+ * bytes, canonical trailing bits.  dst must hold (len / 4) * 3 + 2 bytes.
+ * Returns the decoded length, or -1 when src is not strict base64url.
+ */
+long approov_b64url_decode(unsigned char *dst, const char *src,
+                           apr_size_t len);
+
+/*
+ * Check that text is exactly one JSON object (RFC 8259), optionally
+ * surrounded by whitespace, valid UTF-8, without raw control characters
+ * or \u0000 in strings, nested at most max_depth deep.  Returns 1 if so.
+ */
+int approov_json_object_is_strict(const unsigned char *text, apr_size_t len,
+                                  int max_depth);
+
+/*
+ * Parse one strict JSON object (see approov_json_object_is_strict) with no
+ * duplicate member names in any object.  The tree is freed with p.
+ * Returns NULL when the text breaks any of these rules.
+ */
+cJSON *approov_json_parse_object(apr_pool_t *p, const unsigned char *text,
+                                 apr_size_t len);
+
+/*
+ * Find the value of variable name in the text of a dotenv file: lines of
+ * NAME=VALUE, '#' comments, blank lines, an optional "export " prefix and
+ * optional single or double quotes around the value.  Returns NULL and sets
+ * *value (from p) when found exactly once; otherwise returns a message
+ * (missing, given twice, or an unparsable line, naming its number).
+ */
+const char *approov_env_lookup(apr_pool_t *p, const char *text,
+                               apr_size_t len, const char *name,
+                               const char **value);
+
+/* Read a dotenv file (at most 64 KiB) and look name up in it.  Errors name
+ * the file. */
+const char *approov_env_file_lookup(apr_pool_t *p, const char *path,
+                                    const char *name, const char **value);
+
+#endif /* APPROOV_TOKEN_H */

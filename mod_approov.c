@@ -1,0 +1,517 @@
+/*
+ * mod_approov.c: lock an API to genuine instances of a mobile app by
+ * checking the Approov token on every request.
+ *
+ * This file is the httpd glue: directives, configuration, the start-up
+ * checks, the access hook, logging and the response.  The verification
+ * itself lives in approov_token.c, which knows nothing of httpd.
+ */
+
+#include "apr_strings.h"
+#include "apr_lib.h"
+
+#include <openssl/crypto.h>
+
+#include "ap_config.h"
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_core.h"
+
+#include "approov_token.h"
+
+module AP_MODULE_DECLARE_DATA approov_module;
+
+APLOG_USE_MODULE(approov);
+
+#define SECRET_VARIABLE "APPROOV_BASE64_SECRET"
+#define DEFAULT_TOKEN_HEADER "Approov-Token"
+
+/* Where a scope's key came from; a higher rank wins inside one scope. */
+typedef enum {
+    KEY_NONE = 0,
+    KEY_ENV_FILE = 1,
+    KEY_DIRECTIVE = 2
+} key_rank_e;
+
+typedef struct {
+    int enabled;                    /* Approov On|Off; -1 while unset */
+    const char *enabled_at;         /* "file:line" of Approov On */
+
+    const approov_key_t *key;       /* this scope's own key, if any */
+    key_rank_e key_rank;
+
+    const char *header_name;        /* NULL while unset */
+    const char *header_prefix;      /* "" for none */
+    apr_size_t header_prefix_len;
+
+    int leeway;                     /* seconds; -1 while unset */
+    int failure_status;             /* 0 while unset */
+} approov_dir_conf;
+
+typedef struct {
+    /* Per-directory configurations that say Approov On, collected while
+     * the configuration is read so check_config can refuse to start when
+     * one of them has no key. */
+    apr_array_header_t *enabled_confs;
+    /* Whether some section of this server configures a key of its own. */
+    int section_has_key;
+    /* APPROOV_BASE64_SECRET from httpd's environment, keyed at start-up. */
+    const approov_key_t *environment_key;
+} approov_server_conf;
+
+/* What the access hook decided, kept for the check_access_ex hook. */
+typedef struct {
+    int denied_status;
+} approov_request_state;
+
+/* ------------------------------------------------------------------ */
+/* configuration records                                               */
+
+static void *create_dir_conf(apr_pool_t *p, char *dir)
+{
+    approov_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    (void)dir;
+    conf->enabled = -1;
+    conf->leeway = -1;
+    return conf;
+}
+
+static void *merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf)
+{
+    approov_dir_conf *base = base_conf, *add = add_conf;
+    approov_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->enabled = add->enabled != -1 ? add->enabled : base->enabled;
+    conf->enabled_at = add->enabled != -1 ? add->enabled_at : base->enabled_at;
+
+    if (add->key) {
+        conf->key = add->key;
+        conf->key_rank = add->key_rank;
+    }
+    else {
+        conf->key = base->key;
+        conf->key_rank = base->key_rank;
+    }
+
+    if (add->header_name) {
+        conf->header_name = add->header_name;
+        conf->header_prefix = add->header_prefix;
+        conf->header_prefix_len = add->header_prefix_len;
+    }
+    else {
+        conf->header_name = base->header_name;
+        conf->header_prefix = base->header_prefix;
+        conf->header_prefix_len = base->header_prefix_len;
+    }
+
+    conf->leeway = add->leeway != -1 ? add->leeway : base->leeway;
+    conf->failure_status = add->failure_status ? add->failure_status
+                                               : base->failure_status;
+    return conf;
+}
+
+static void *create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    approov_server_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    (void)s;
+    conf->enabled_confs = apr_array_make(p, 4, sizeof(approov_dir_conf *));
+    return conf;
+}
+
+/* ------------------------------------------------------------------ */
+/* directives                                                          */
+
+static const char *directive_location(cmd_parms *cmd)
+{
+    return apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
+                        cmd->directive->line_num);
+}
+
+static const char *set_enabled(cmd_parms *cmd, void *dconf, int flag)
+{
+    approov_dir_conf *conf = dconf;
+
+    conf->enabled = flag;
+    conf->enabled_at = directive_location(cmd);
+    /* .htaccess files are read per request: they cannot be checked at
+     * start-up (the access hook fails closed for them instead), and the
+     * server configuration must not grow at request time. */
+    if (flag && ap_check_cmd_context(cmd, NOT_IN_HTACCESS) == NULL) {
+        approov_server_conf *sconf =
+            ap_get_module_config(cmd->server->module_config, &approov_module);
+        *(approov_dir_conf **)apr_array_push(sconf->enabled_confs) = conf;
+    }
+    return NULL;
+}
+
+/* Decode and key a secret given as base64 text; the error never quotes
+ * the secret. */
+static const char *key_from_base64(cmd_parms *cmd, const char *text,
+                                   const approov_key_t **key)
+{
+    unsigned char *secret;
+    apr_size_t len;
+    const char *err = approov_decode_secret(cmd->pool, text, &secret, &len);
+
+    if (err) {
+        return err;
+    }
+    *key = approov_key_hmac(cmd->pool, APPROOV_ALG_HS256, secret, len);
+    OPENSSL_cleanse(secret, len);
+    if (!*key) {
+        return apr_psprintf(cmd->pool, "the decoded secret must be 1 to %d "
+                            "bytes long", APPROOV_SECRET_MAX_LEN);
+    }
+    return NULL;
+}
+
+static void note_key(cmd_parms *cmd, approov_dir_conf *conf,
+                     const approov_key_t *key, key_rank_e rank)
+{
+    approov_server_conf *sconf =
+        ap_get_module_config(cmd->server->module_config, &approov_module);
+
+    if (rank >= conf->key_rank) {
+        conf->key = key;
+        conf->key_rank = rank;
+    }
+    if (cmd->path) {
+        sconf->section_has_key = 1;
+    }
+}
+
+static const char *set_base64_secret(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    approov_dir_conf *conf = dconf;
+    const approov_key_t *key;
+    const char *err;
+
+    if (conf->key_rank == KEY_DIRECTIVE) {
+        return "ApproovBase64Secret is given twice in this scope";
+    }
+    if ((err = key_from_base64(cmd, arg, &key)) != NULL) {
+        return apr_pstrcat(cmd->pool, "ApproovBase64Secret: ", err, NULL);
+    }
+    note_key(cmd, conf, key, KEY_DIRECTIVE);
+    return NULL;
+}
+
+static const char *set_env_file(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    approov_dir_conf *conf = dconf;
+    const approov_key_t *key;
+    const char *path, *value, *err;
+
+    path = ap_server_root_relative(cmd->temp_pool, arg);
+    if (!path) {
+        return apr_pstrcat(cmd->pool, "ApproovEnvFile: invalid path ", arg,
+                           NULL);
+    }
+    err = approov_env_file_lookup(cmd->temp_pool, path, SECRET_VARIABLE,
+                                  &value);
+    if (!err && (err = key_from_base64(cmd, value, &key)) != NULL) {
+        err = apr_pstrcat(cmd->pool, path, ": " SECRET_VARIABLE ": ", err,
+                          NULL);
+    }
+    if (err) {
+        return apr_pstrcat(cmd->pool, "ApproovEnvFile: ", err, NULL);
+    }
+    note_key(cmd, conf, key, KEY_ENV_FILE);
+    return NULL;
+}
+
+/* RFC 9110 token characters, for a header field name. */
+static int is_field_name(const char *s)
+{
+    if (!*s) {
+        return 0;
+    }
+    for (; *s; s++) {
+        if (!apr_isalnum(*s) && !strchr("!#$%&'*+-.^_`|~", *s)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static const char *set_token_header(cmd_parms *cmd, void *dconf,
+                                    const char *name, const char *prefix)
+{
+    approov_dir_conf *conf = dconf;
+
+    if (!is_field_name(name)) {
+        return apr_pstrcat(cmd->pool, "ApproovTokenHeader: '", name,
+                           "' is not a header field name", NULL);
+    }
+    if (prefix && !*prefix) {
+        return "ApproovTokenHeader: the prefix, when given, must not be empty";
+    }
+    conf->header_name = name;
+    conf->header_prefix = prefix ? prefix : "";
+    conf->header_prefix_len = strlen(conf->header_prefix);
+    return NULL;
+}
+
+static const char *set_leeway(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    approov_dir_conf *conf = dconf;
+    char *end;
+    apr_int64_t value;
+
+    value = apr_strtoi64(arg, &end, 10);
+    if (!apr_isdigit(*arg) || *end || value < 0
+        || value > APPROOV_LEEWAY_MAX) {
+        return apr_psprintf(cmd->pool, "ApproovLeeway: '%s' is not a whole "
+                            "number of seconds from 0 to %d", arg,
+                            APPROOV_LEEWAY_MAX);
+    }
+    conf->leeway = (int)value;
+    return NULL;
+}
+
+static const char *set_failure_status(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
+{
+    approov_dir_conf *conf = dconf;
+
+    (void)cmd;
+    if (strcmp(arg, "401") == 0) {
+        conf->failure_status = HTTP_UNAUTHORIZED;
+    }
+    else if (strcmp(arg, "400") == 0) {
+        conf->failure_status = HTTP_BAD_REQUEST;
+    }
+    else {
+        return "ApproovFailureStatus: must be 401 or 400";
+    }
+    return NULL;
+}
+
+static const command_rec approov_cmds[] = {
+    AP_INIT_FLAG("Approov", set_enabled, NULL,
+                 RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                 "On to require a valid Approov token here; Off (the "
+                 "default) to let requests through unchecked"),
+    AP_INIT_TAKE1("ApproovBase64Secret", set_base64_secret, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "The Approov token secret, base64 or base64url, as printed "
+                  "by 'approov secret -get base64'"),
+    AP_INIT_TAKE1("ApproovEnvFile", set_env_file, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "A dotenv file (relative to ServerRoot) that sets "
+                  SECRET_VARIABLE),
+    AP_INIT_TAKE12("ApproovTokenHeader", set_token_header, NULL,
+                   RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                   "The request header carrying the token (default "
+                   DEFAULT_TOKEN_HEADER "), and a prefix it must start with"),
+    AP_INIT_TAKE1("ApproovLeeway", set_leeway, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                  "Seconds of clock skew tolerated on exp and nbf (default "
+                  "0, at most 300)"),
+    AP_INIT_TAKE1("ApproovFailureStatus", set_failure_status, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                  "The status of a rejected request: 401 (the default) or "
+                  "400"),
+    { NULL }
+};
+
+/* ------------------------------------------------------------------ */
+/* start-up checks                                                     */
+
+/*
+ * Runs after the configuration is read, for a real start, a graceful
+ * restart and 'apachectl configtest' alike.  Keys the process environment's
+ * secret and refuses to start when a scope with Approov On has no key:
+ * failing closed here beats a server that lets traffic through.
+ */
+static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                        server_rec *main_server)
+{
+    const char *text = getenv(SECRET_VARIABLE);
+    const approov_key_t *environment_key = NULL;
+    const char *environment_error = NULL;
+    server_rec *s;
+    int failed = 0, i;
+
+    (void)plog;
+    if (text && *text) {
+        unsigned char *secret;
+        apr_size_t len;
+
+        environment_error = approov_decode_secret(ptemp, text, &secret, &len);
+        if (!environment_error) {
+            environment_key = approov_key_hmac(pconf, APPROOV_ALG_HS256,
+                                               secret, len);
+            OPENSSL_cleanse(secret, len);
+            if (!environment_key) {
+                environment_error = "the decoded secret is too long";
+            }
+        }
+    }
+
+    for (s = main_server; s; s = s->next) {
+        approov_server_conf *sconf =
+            ap_get_module_config(s->module_config, &approov_module);
+        approov_dir_conf *server_dconf =
+            ap_get_module_config(s->lookup_defaults, &approov_module);
+        approov_dir_conf **confs = (approov_dir_conf **)sconf->enabled_confs->elts;
+
+        sconf->environment_key = environment_key;
+        for (i = 0; i < sconf->enabled_confs->nelts; i++) {
+            const approov_dir_conf *conf = confs[i];
+
+            if (conf->key || server_dconf->key || environment_key) {
+                continue;
+            }
+            if (conf != server_dconf && sconf->section_has_key) {
+                /* Another section may supply the key when the sections
+                 * merge at request time; the access hook fails closed
+                 * if none does. */
+                continue;
+            }
+            if (environment_error) {
+                ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                             "Approov On at %s: " SECRET_VARIABLE
+                             " in httpd's environment is unusable: %s",
+                             conf->enabled_at, environment_error);
+            }
+            else {
+                ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                             "Approov On at %s has no secret: set "
+                             "ApproovBase64Secret or ApproovEnvFile in that "
+                             "scope or an enclosing one, or "
+                             SECRET_VARIABLE " in httpd's environment",
+                             conf->enabled_at);
+            }
+            failed = 1;
+        }
+    }
+    if (environment_error && !failed) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server,
+                     SECRET_VARIABLE " in httpd's environment is ignored: %s",
+                     environment_error);
+    }
+    return failed ? HTTP_INTERNAL_SERVER_ERROR : OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* the request                                                         */
+
+/* The status and an empty body, unless the operator set an ErrorDocument
+ * for that status here. */
+static int refuse(request_rec *r, int status)
+{
+    approov_request_state *state = apr_pcalloc(r->pool, sizeof(*state));
+
+    state->denied_status = status;
+    ap_set_module_config(r->request_config, &approov_module, state);
+    if (!ap_response_code_string(r, ap_index_of_response(status))) {
+        ap_custom_response(r, status, "");
+    }
+    return status;
+}
+
+/*
+ * check_access hook.  Returns DECLINED where Approov is off, OK for a valid
+ * token, the configured failure status (401 or 400) for any bad or missing
+ * token, and 500 only for a scope left without a key (a .htaccess file
+ * that turned Approov On where no secret reaches it).
+ */
+static int check_token(request_rec *r)
+{
+    const approov_dir_conf *conf =
+        ap_get_module_config(r->per_dir_config, &approov_module);
+    const approov_server_conf *sconf;
+    const approov_key_t *key;
+    const char *value;
+    approov_result_e result;
+    apr_size_t len;
+    int status;
+
+    if (conf->enabled != 1) {
+        return DECLINED;
+    }
+    key = conf->key;
+    if (!key) {
+        sconf = ap_get_module_config(r->server->module_config,
+                                     &approov_module);
+        key = sconf->environment_key;
+    }
+    if (!key) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "Approov On at %s has no secret: request refused",
+                      conf->enabled_at);
+        return refuse(r, HTTP_INTERNAL_SERVER_ERROR);
+    }
+
+    value = apr_table_get(r->headers_in,
+                          conf->header_name ? conf->header_name
+                                            : DEFAULT_TOKEN_HEADER);
+    if (!value || !*value) {
+        result = APPROOV_MISSING;
+    }
+    else if (conf->header_prefix_len
+             && strncmp(value, conf->header_prefix,
+                        conf->header_prefix_len) != 0) {
+        result = APPROOV_BAD_PREFIX;
+    }
+    else {
+        value += conf->header_prefix_len;
+        len = strlen(value);
+        result = approov_verify(r->pool, value, len, key,
+                                conf->leeway > 0 ? conf->leeway : 0,
+                                r->request_time, NULL);
+    }
+    if (result == APPROOV_VALID) {
+        return OK;
+    }
+
+    status = conf->failure_status ? conf->failure_status : HTTP_UNAUTHORIZED;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "approov: token rejected: reason=%s client=%s method=%s "
+                  "uri=%s", approov_result_name(result), r->useragent_ip,
+                  ap_escape_logitem(r->pool, r->method),
+                  ap_escape_logitem(r->pool, r->uri));
+    return refuse(r, status);
+}
+
+/*
+ * check_access_ex hook, run first.  Under 'Satisfy Any' httpd goes on to
+ * authentication and authorization after an access checker refused, and
+ * 'Require all granted' would then open the door: repeat the refusal.
+ */
+static int hold_refusal(request_rec *r)
+{
+    const approov_request_state *state =
+        ap_get_module_config(r->request_config, &approov_module);
+
+    return state ? state->denied_status : DECLINED;
+}
+
+static void register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_access(check_token, NULL, NULL, APR_HOOK_MIDDLE,
+                         AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_check_access_ex(hold_refusal, NULL, NULL, APR_HOOK_FIRST,
+                            AP_AUTH_INTERNAL_PER_CONF);
+}
+
+module AP_MODULE_DECLARE_DATA approov_module = {
+    STANDARD20_MODULE_STUFF,
+    create_dir_conf,
+    merge_dir_conf,
+    create_server_conf,
+    NULL,
+    approov_cmds,
+    register_hooks,
+    AP_MODULE_FLAG_NONE
+};
