@@ -209,6 +209,9 @@ static const char *set_env_file(cmd_parms *cmd, void *dconf, const char *arg)
     const approov_key_t *key;
     const char *path, *value, *err;
 
+    if (conf->key_rank == KEY_ENV_FILE) {
+        return "ApproovEnvFile is given twice in this scope";
+    }
     path = ap_server_root_relative(cmd->temp_pool, arg);
     if (!path) {
         return apr_pstrcat(cmd->pool, "ApproovEnvFile: invalid path ", arg,
