@@ -45,6 +45,10 @@ static const char *const result_names[APPROOV_RESULT_COUNT] = {
     "bad_nbf",
     "expired",
     "not_yet_valid",
+    "no_binding_header",
+    "no_pay",
+    "bad_pay",
+    "pay_mismatch",
     "no_key",
 };
 
@@ -714,6 +718,61 @@ approov_result_e approov_verify(apr_pool_t *p, const char *token,
     }
     if (found && !((nbf - leeway) * (double)APR_USEC_PER_SEC <= now_us)) {
         return APPROOV_NOT_YET_VALID;
+    }
+    return APPROOV_VALID;
+}
+
+/* ------------------------------------------------------------------ */
+/* token binding                                                       */
+
+approov_result_e approov_check_binding(const approov_token_t *token,
+                                       const char *const *values, int count,
+                                       int optional)
+{
+    static const char b64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const cJSON *pay = cJSON_GetObjectItemCaseSensitive(token->claims, "pay");
+    unsigned char digest[SHA256_DIGEST_LENGTH + 1];
+    char expected[45];
+    SHA256_CTX ctx;
+    int i, o;
+
+    if (!pay && optional) {
+        return APPROOV_VALID;
+    }
+    for (i = 0; i < count; i++) {
+        if (!values[i] || !*values[i]) {
+            return APPROOV_NO_BINDING_HEADER;
+        }
+    }
+    if (!pay) {
+        return APPROOV_NO_PAY;
+    }
+    if (!cJSON_IsString(pay)) {
+        return APPROOV_BAD_PAY;
+    }
+    SHA256_Init(&ctx);
+    for (i = 0; i < count; i++) {
+        SHA256_Update(&ctx, values[i], strlen(values[i]));
+    }
+    SHA256_Final(digest, &ctx);
+    digest[SHA256_DIGEST_LENGTH] = 0;
+
+    /* 32 bytes: ten full quanta, then two bytes and one '='. */
+    for (i = 0, o = 0; i < 33; i += 3) {
+        unsigned long v = ((unsigned long)digest[i] << 16)
+                          | ((unsigned long)digest[i + 1] << 8)
+                          | digest[i + 2];
+        expected[o++] = b64[(v >> 18) & 63];
+        expected[o++] = b64[(v >> 12) & 63];
+        expected[o++] = b64[(v >> 6) & 63];
+        expected[o++] = b64[v & 63];
+    }
+    expected[43] = '=';
+    expected[44] = '\0';
+    if (strlen(pay->valuestring) != 44
+        || CRYPTO_memcmp(expected, pay->valuestring, 44) != 0) {
+        return APPROOV_PAY_MISMATCH;
     }
     return APPROOV_VALID;
 }

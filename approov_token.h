@@ -44,6 +44,10 @@ typedef enum {
     APPROOV_BAD_NBF,        /* nbf not a number, or out of range */
     APPROOV_EXPIRED,        /* now >= exp + leeway */
     APPROOV_NOT_YET_VALID,  /* now < nbf - leeway */
+    APPROOV_NO_BINDING_HEADER, /* a header the token is bound to is absent */
+    APPROOV_NO_PAY,         /* binding required, but the token has no pay */
+    APPROOV_BAD_PAY,        /* pay is not a string */
+    APPROOV_PAY_MISMATCH,   /* pay does not match the bound headers */
     APPROOV_NO_KEY,         /* no key configured: a configuration fault */
     APPROOV_RESULT_COUNT
 } approov_result_e;
@@ -100,6 +104,16 @@ approov_result_e approov_verify(apr_pool_t *p, const char *token,
                                 const approov_key_t *key,
                                 apr_int64_t leeway_seconds, apr_time_t now,
                                 approov_token_t *out);
+
+/*
+ * Token binding: the pay claim of a valid token must be the padded standard
+ * base64 of SHA-256 over the values, concatenated in order.  A NULL or empty
+ * value is a missing header.  With optional set, a token without pay passes
+ * whatever the headers.  Comparison in constant time.
+ */
+approov_result_e approov_check_binding(const approov_token_t *token,
+                                       const char *const *values, int count,
+                                       int optional);
 
 /*
  * Strict base64url (RFC 4648 section 5) decoding: no padding, no other

@@ -9,6 +9,8 @@
 
 #include "apr_strings.h"
 #include "apr_lib.h"
+#include "apr_atomic.h"
+#include "apr_shm.h"
 
 #include <openssl/crypto.h>
 
@@ -20,6 +22,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "mod_core.h"
+#include "mod_status.h"
 
 #include "approov_token.h"
 
@@ -50,6 +53,10 @@ typedef struct {
 
     int leeway;                     /* seconds; -1 while unset */
     int failure_status;             /* 0 while unset */
+
+    apr_array_header_t *binding;    /* header names; NULL while unset */
+    int binding_optional;           /* -1 while unset */
+    int report_only;                /* -1 while unset */
 } approov_dir_conf;
 
 typedef struct {
@@ -78,6 +85,8 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     (void)dir;
     conf->enabled = -1;
     conf->leeway = -1;
+    conf->binding_optional = -1;
+    conf->report_only = -1;
     return conf;
 }
 
@@ -112,6 +121,11 @@ static void *merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf)
     conf->leeway = add->leeway != -1 ? add->leeway : base->leeway;
     conf->failure_status = add->failure_status ? add->failure_status
                                                : base->failure_status;
+    conf->binding = add->binding ? add->binding : base->binding;
+    conf->binding_optional = add->binding_optional != -1
+                             ? add->binding_optional : base->binding_optional;
+    conf->report_only = add->report_only != -1 ? add->report_only
+                                               : base->report_only;
     return conf;
 }
 
@@ -297,6 +311,37 @@ static const char *set_failure_status(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+static const char *add_binding_header(cmd_parms *cmd, void *dconf,
+                                      const char *name)
+{
+    approov_dir_conf *conf = dconf;
+
+    if (!is_field_name(name)) {
+        return apr_pstrcat(cmd->pool, "ApproovTokenBinding: '", name,
+                           "' is not a header field name", NULL);
+    }
+    /* The first name in a scope replaces what an enclosing scope bound. */
+    if (!conf->binding) {
+        conf->binding = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    }
+    *(const char **)apr_array_push(conf->binding) = name;
+    return NULL;
+}
+
+static const char *set_binding_optional(cmd_parms *cmd, void *dconf, int flag)
+{
+    (void)cmd;
+    ((approov_dir_conf *)dconf)->binding_optional = flag;
+    return NULL;
+}
+
+static const char *set_report_only(cmd_parms *cmd, void *dconf, int flag)
+{
+    (void)cmd;
+    ((approov_dir_conf *)dconf)->report_only = flag;
+    return NULL;
+}
+
 static const command_rec approov_cmds[] = {
     AP_INIT_FLAG("Approov", set_enabled, NULL,
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
@@ -322,6 +367,18 @@ static const command_rec approov_cmds[] = {
                   RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "The status of a rejected request: 401 (the default) or "
                   "400"),
+    AP_INIT_ITERATE("ApproovTokenBinding", add_binding_header, NULL,
+                    RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                    "Request headers whose values the token's pay claim "
+                    "must hash, in order"),
+    AP_INIT_FLAG("ApproovTokenBindingOptional", set_binding_optional, NULL,
+                 RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                 "On to let tokens without a pay claim through a binding "
+                 "check (default Off)"),
+    AP_INIT_FLAG("ApproovReportOnly", set_report_only, NULL,
+                 RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                 "On to log and count failures but let requests through "
+                 "(default Off)"),
     { NULL }
 };
 
@@ -405,6 +462,102 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 }
 
 /* ------------------------------------------------------------------ */
+/* counters                                                            */
+
+/* One counter per outcome, enforced and report-only apart, in anonymous
+ * shared memory that every child inherits.  It belongs to the process pool,
+ * so it outlives graceful restarts; children only increment it. */
+#define COUNTER_MODES 2
+#define COUNTER_SLOTS (COUNTER_MODES * APPROOV_RESULT_COUNT)
+#define COUNTERS_KEY "mod_approov.counters"
+
+static volatile apr_uint64_t *counters;
+
+static int create_counters(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    apr_pool_t *process_pool = s->process->pool;
+    apr_shm_t *shm = NULL;
+    apr_status_t rv;
+
+    (void)pconf; (void)plog; (void)ptemp;
+    apr_pool_userdata_get((void **)&shm, COUNTERS_KEY, process_pool);
+    if (!shm) {
+        rv = apr_shm_create(&shm, COUNTER_SLOTS * sizeof(apr_uint64_t), NULL,
+                            process_pool);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                         "approov: cannot create the shared counters");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        memset(apr_shm_baseaddr_get(shm), 0,
+               COUNTER_SLOTS * sizeof(apr_uint64_t));
+        apr_pool_userdata_set(shm, COUNTERS_KEY, apr_pool_cleanup_null,
+                              process_pool);
+    }
+    counters = apr_shm_baseaddr_get(shm);
+    return OK;
+}
+
+static void count(int report_only, approov_result_e result)
+{
+    if (counters) {
+        apr_atomic_inc64(&counters[(report_only ? APPROOV_RESULT_COUNT : 0)
+                                   + result]);
+    }
+}
+
+/* "bad_signature" -> "BadSignature", for the ?auto lines. */
+static const char *camel_name(apr_pool_t *p, const char *name)
+{
+    char *out = apr_pstrdup(p, name), *o = out;
+    int upper = 1;
+
+    for (; *name; name++) {
+        if (*name == '_') {
+            upper = 1;
+            continue;
+        }
+        *o++ = upper ? apr_toupper(*name) : *name;
+        upper = 0;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* mod_status hook: one "Approov<Mode><Reason>: N" line per counter. */
+static int show_counters(request_rec *r, int flags)
+{
+    static const char *const modes[COUNTER_MODES] = { "", "ReportOnly" };
+    int mode, result;
+
+    if (!counters) {
+        return OK;
+    }
+    if (!(flags & AP_STATUS_SHORT)) {
+        ap_rputs("<hr />\n<h2>Approov token checks</h2>\n"
+                 "<table>\n<tr><th>result</th><th>enforced</th>"
+                 "<th>report-only</th></tr>\n", r);
+        for (result = 0; result < APPROOV_RESULT_COUNT; result++) {
+            ap_rprintf(r, "<tr><td>%s</td><td>%" APR_UINT64_T_FMT "</td><td>%"
+                       APR_UINT64_T_FMT "</td></tr>\n",
+                       approov_result_name(result), counters[result],
+                       counters[APPROOV_RESULT_COUNT + result]);
+        }
+        ap_rputs("</table>\n", r);
+        return OK;
+    }
+    for (mode = 0; mode < COUNTER_MODES; mode++) {
+        for (result = 0; result < APPROOV_RESULT_COUNT; result++) {
+            ap_rprintf(r, "Approov%s%s: %" APR_UINT64_T_FMT "\n", modes[mode],
+                       camel_name(r->pool, approov_result_name(result)),
+                       counters[mode * APPROOV_RESULT_COUNT + result]);
+        }
+    }
+    return OK;
+}
+
+/* ------------------------------------------------------------------ */
 /* the request                                                         */
 
 /* The status and an empty body, unless the operator set an ErrorDocument
@@ -421,11 +574,113 @@ static int refuse(request_rec *r, int status)
     return status;
 }
 
+/* A claim value for the environment: control characters and backslashes
+ * escaped, so a log line or a header built from it stays one line. */
+static const char *escape_claim(apr_pool_t *p, const char *value)
+{
+    const char *v;
+    char *out, *o;
+
+    for (v = value; *v; v++) {
+        if ((unsigned char)*v < 0x20 || *v == 0x7f || *v == '\\') {
+            break;
+        }
+    }
+    if (!*v) {
+        return value;
+    }
+    out = o = apr_palloc(p, strlen(value) * 4 + 1);
+    for (v = value; *v; v++) {
+        unsigned char c = (unsigned char)*v;
+        if (c == '\\') {
+            *o++ = '\\';
+            *o++ = '\\';
+        }
+        else if (c < 0x20 || c == 0x7f) {
+            o += apr_snprintf(o, 5, "\\x%02x", c);
+        }
+        else {
+            *o++ = (char)c;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* A JSON number as its shortest text that reads back the same. */
+static const char *number_text(apr_pool_t *p, double value)
+{
+    int precision;
+    char *text = NULL;
+
+    if (value == (double)(apr_int64_t)value && value < 9007199254740992.0
+        && value > -9007199254740992.0) {
+        return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)value);
+    }
+    for (precision = 15; precision <= 17; precision++) {
+        text = apr_psprintf(p, "%.*g", precision, value);
+        if (strtod(text, NULL) == value) {
+            break;
+        }
+    }
+    return text;
+}
+
+/* APPROOV_CLAIM_<NAME> for each top-level string, number or boolean. */
+static void export_claims(request_rec *r, const cJSON *claims)
+{
+    const cJSON *claim;
+
+    for (claim = claims->child; claim; claim = claim->next) {
+        const char *value;
+        char *name, *n;
+
+        if (cJSON_IsString(claim)) {
+            value = escape_claim(r->pool, claim->valuestring);
+        }
+        else if (cJSON_IsNumber(claim)) {
+            value = number_text(r->pool, claim->valuedouble);
+        }
+        else if (cJSON_IsBool(claim)) {
+            value = cJSON_IsTrue(claim) ? "true" : "false";
+        }
+        else {
+            continue;
+        }
+        if (!*claim->string) {
+            continue;
+        }
+        name = apr_pstrcat(r->pool, "APPROOV_CLAIM_", claim->string, NULL);
+        for (n = name + sizeof("APPROOV_CLAIM_") - 1; *n; n++) {
+            *n = apr_isalnum(*n) ? apr_toupper(*n) : '_';
+        }
+        apr_table_set(r->subprocess_env, name, value);
+    }
+}
+
+static approov_result_e check_binding(request_rec *r,
+                                      const approov_dir_conf *conf,
+                                      const approov_token_t *token)
+{
+    const char **values;
+    int i;
+
+    values = apr_palloc(r->pool, conf->binding->nelts * sizeof(*values));
+    for (i = 0; i < conf->binding->nelts; i++) {
+        values[i] = apr_table_get(r->headers_in,
+                                  APR_ARRAY_IDX(conf->binding, i,
+                                                const char *));
+    }
+    return approov_check_binding(token, values, conf->binding->nelts,
+                                 conf->binding_optional == 1);
+}
+
 /*
  * check_access hook.  Returns DECLINED where Approov is off, OK for a valid
- * token, the configured failure status (401 or 400) for any bad or missing
- * token, and 500 only for a scope left without a key (a .htaccess file
- * that turned Approov On where no secret reaches it).
+ * token (or any token in report-only mode), the configured failure status
+ * (401 or 400) for any bad or missing token, and 500 only for a scope left
+ * without a key (a .htaccess file that turned Approov On where no secret
+ * reaches it).
  */
 static int check_token(request_rec *r)
 {
@@ -434,9 +689,9 @@ static int check_token(request_rec *r)
     const approov_server_conf *sconf;
     const approov_key_t *key;
     const char *value;
+    approov_token_t token;
     approov_result_e result;
-    apr_size_t len;
-    int status;
+    int report_only, status;
 
     if (conf->enabled != 1) {
         return DECLINED;
@@ -451,6 +706,9 @@ static int check_token(request_rec *r)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "Approov On at %s has no secret: request refused",
                       conf->enabled_at);
+        apr_table_setn(r->subprocess_env, "APPROOV_RESULT",
+                       approov_result_name(APPROOV_NO_KEY));
+        count(0, APPROOV_NO_KEY);
         return refuse(r, HTTP_INTERNAL_SERVER_ERROR);
     }
 
@@ -467,13 +725,30 @@ static int check_token(request_rec *r)
     }
     else {
         value += conf->header_prefix_len;
-        len = strlen(value);
-        result = approov_verify(r->pool, value, len, key,
+        result = approov_verify(r->pool, value, strlen(value), key,
                                 conf->leeway > 0 ? conf->leeway : 0,
-                                r->request_time, NULL);
+                                r->request_time, &token);
+        if (result == APPROOV_VALID && conf->binding) {
+            result = check_binding(r, conf, &token);
+        }
     }
+
+    report_only = conf->report_only == 1;
+    count(report_only, result);
+    apr_table_setn(r->subprocess_env, "APPROOV_RESULT",
+                   approov_result_name(result));
     if (result == APPROOV_VALID) {
+        export_claims(r, token.claims);
         return OK;
+    }
+    if (report_only) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "approov: token would be rejected (report-only): "
+                      "reason=%s client=%s method=%s uri=%s",
+                      approov_result_name(result), r->useragent_ip,
+                      ap_escape_logitem(r->pool, r->method),
+                      ap_escape_logitem(r->pool, r->uri));
+        return DECLINED;
     }
 
     status = conf->failure_status ? conf->failure_status : HTTP_UNAUTHORIZED;
@@ -502,6 +777,9 @@ static void register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(create_counters, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ap, status_hook, show_counters, NULL, NULL,
+                      APR_HOOK_MIDDLE);
     ap_hook_check_access(check_token, NULL, NULL, APR_HOOK_MIDDLE,
                          AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_check_access_ex(hold_refusal, NULL, NULL, APR_HOOK_FIRST,
