@@ -723,19 +723,95 @@ approov_result_e approov_verify(apr_pool_t *p, const char *token,
 }
 
 /* ------------------------------------------------------------------ */
+/* signing (tools and tests)                                           */
+
+apr_size_t approov_b64url_encode(char *dst, const unsigned char *src,
+                                 apr_size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char *d = dst;
+    apr_size_t i;
+
+    for (i = 0; i + 2 < len; i += 3) {
+        *d++ = alphabet[src[i] >> 2];
+        *d++ = alphabet[((src[i] & 3) << 4) | (src[i + 1] >> 4)];
+        *d++ = alphabet[((src[i + 1] & 15) << 2) | (src[i + 2] >> 6)];
+        *d++ = alphabet[src[i + 2] & 63];
+    }
+    if (len - i == 1) {
+        *d++ = alphabet[src[i] >> 2];
+        *d++ = alphabet[(src[i] & 3) << 4];
+    }
+    else if (len - i == 2) {
+        *d++ = alphabet[src[i] >> 2];
+        *d++ = alphabet[((src[i] & 3) << 4) | (src[i + 1] >> 4)];
+        *d++ = alphabet[(src[i + 1] & 15) << 2];
+    }
+    *d = '\0';
+    return (apr_size_t)(d - dst);
+}
+
+const char *approov_sign(apr_pool_t *p, const approov_key_t *key,
+                         const char *header_json, apr_size_t header_len,
+                         const char *payload_json, apr_size_t payload_len)
+{
+    apr_size_t size = (header_len + 2) / 3 * 4 + (payload_len + 2) / 3 * 4
+                      + (HS256_MAC_LEN + 2) / 3 * 4 + 3;
+    char *token = apr_palloc(p, size), *t = token;
+    unsigned char mac[HS256_MAC_LEN];
+
+    t += approov_b64url_encode(t, (const unsigned char *)header_json,
+                               header_len);
+    *t++ = '.';
+    t += approov_b64url_encode(t, (const unsigned char *)payload_json,
+                               payload_len);
+    hs256(key, token, (apr_size_t)(t - token), mac);
+    *t++ = '.';
+    approov_b64url_encode(t, mac, HS256_MAC_LEN);
+    return token;
+}
+
+/* ------------------------------------------------------------------ */
 /* token binding                                                       */
+
+void approov_binding_hash(const char *const *values, int count,
+                          char out[APPROOV_PAY_LEN + 1])
+{
+    static const char b64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    unsigned char digest[SHA256_DIGEST_LENGTH + 1];
+    SHA256_CTX ctx;
+    int i, o;
+
+    SHA256_Init(&ctx);
+    for (i = 0; i < count; i++) {
+        SHA256_Update(&ctx, values[i], strlen(values[i]));
+    }
+    SHA256_Final(digest, &ctx);
+    digest[SHA256_DIGEST_LENGTH] = 0;
+
+    /* 32 bytes: ten full quanta, then two bytes and one '='. */
+    for (i = 0, o = 0; i < 33; i += 3) {
+        unsigned long v = ((unsigned long)digest[i] << 16)
+                          | ((unsigned long)digest[i + 1] << 8)
+                          | digest[i + 2];
+        out[o++] = b64[(v >> 18) & 63];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = b64[(v >> 6) & 63];
+        out[o++] = b64[v & 63];
+    }
+    out[APPROOV_PAY_LEN - 1] = '=';
+    out[APPROOV_PAY_LEN] = '\0';
+}
 
 approov_result_e approov_check_binding(const approov_token_t *token,
                                        const char *const *values, int count,
                                        int optional)
 {
-    static const char b64[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const cJSON *pay = cJSON_GetObjectItemCaseSensitive(token->claims, "pay");
-    unsigned char digest[SHA256_DIGEST_LENGTH + 1];
-    char expected[45];
-    SHA256_CTX ctx;
-    int i, o;
+    char expected[APPROOV_PAY_LEN + 1];
+    int i;
 
     if (!pay && optional) {
         return APPROOV_VALID;
@@ -751,27 +827,9 @@ approov_result_e approov_check_binding(const approov_token_t *token,
     if (!cJSON_IsString(pay)) {
         return APPROOV_BAD_PAY;
     }
-    SHA256_Init(&ctx);
-    for (i = 0; i < count; i++) {
-        SHA256_Update(&ctx, values[i], strlen(values[i]));
-    }
-    SHA256_Final(digest, &ctx);
-    digest[SHA256_DIGEST_LENGTH] = 0;
-
-    /* 32 bytes: ten full quanta, then two bytes and one '='. */
-    for (i = 0, o = 0; i < 33; i += 3) {
-        unsigned long v = ((unsigned long)digest[i] << 16)
-                          | ((unsigned long)digest[i + 1] << 8)
-                          | digest[i + 2];
-        expected[o++] = b64[(v >> 18) & 63];
-        expected[o++] = b64[(v >> 12) & 63];
-        expected[o++] = b64[(v >> 6) & 63];
-        expected[o++] = b64[v & 63];
-    }
-    expected[43] = '=';
-    expected[44] = '\0';
-    if (strlen(pay->valuestring) != 44
-        || CRYPTO_memcmp(expected, pay->valuestring, 44) != 0) {
+    approov_binding_hash(values, count, expected);
+    if (strlen(pay->valuestring) != APPROOV_PAY_LEN
+        || CRYPTO_memcmp(expected, pay->valuestring, APPROOV_PAY_LEN) != 0) {
         return APPROOV_PAY_MISMATCH;
     }
     return APPROOV_VALID;

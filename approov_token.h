@@ -105,6 +105,13 @@ approov_result_e approov_verify(apr_pool_t *p, const char *token,
                                 apr_int64_t leeway_seconds, apr_time_t now,
                                 approov_token_t *out);
 
+/* Length of a pay claim: padded base64 of a SHA-256 digest. */
+#define APPROOV_PAY_LEN 44
+
+/* The pay value binding a token to these header values (concatenated). */
+void approov_binding_hash(const char *const *values, int count,
+                          char out[APPROOV_PAY_LEN + 1]);
+
 /*
  * Token binding: the pay claim of a valid token must be the padded standard
  * base64 of SHA-256 over the values, concatenated in order.  A NULL or empty
@@ -114,6 +121,20 @@ approov_result_e approov_verify(apr_pool_t *p, const char *token,
 approov_result_e approov_check_binding(const approov_token_t *token,
                                        const char *const *values, int count,
                                        int optional);
+
+/*
+ * Make a compact JWS: base64url(header_json) '.' base64url(payload_json)
+ * '.' base64url(MAC), allocated from p.  The JSON texts are taken as given;
+ * for tests, demos and the approov-token tool, never on the request path.
+ */
+const char *approov_sign(apr_pool_t *p, const approov_key_t *key,
+                         const char *header_json, apr_size_t header_len,
+                         const char *payload_json, apr_size_t payload_len);
+
+/* base64url without padding; dst must hold (len + 2) / 3 * 4 + 1 bytes.
+ * Returns the encoded length; dst is NUL-terminated. */
+apr_size_t approov_b64url_encode(char *dst, const unsigned char *src,
+                                 apr_size_t len);
 
 /*
  * Strict base64url (RFC 4648 section 5) decoding: no padding, no other
