@@ -1,0 +1,46 @@
+# Satisfy Any must not open a protected scope: not with Require all
+# granted, not with Allow from all, not with a valid basic-auth user.
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Apache::Test;
+use Apache::TestRequest ();
+use Apache::TestUtil;
+use MIME::Base64 qw(encode_base64);
+use ApproovMint qw(mint broken);
+use ApproovTest qw(get_with refusal_problems);
+
+plan tests => 14;
+
+my $good = mint();
+my $user = 'Basic ' . encode_base64('approov-test:approov-test', '');
+my $wrong_user = 'Basic ' . encode_base64('approov-test:wrong', '');
+
+for my $dir (qw(satisfy satisfy-allow)) {
+    my $path = "/$dir/ok.txt";
+    my @problems = refusal_problems(get_with($path, undef), 401);
+    t_debug("$dir: $_") for @problems;
+    ok t_cmp("@problems", '', "$dir: no token, an empty 401");
+    ok t_cmp(get_with($path, broken('bad_signature'))->code, 401,
+             "$dir: wrong secret, 401");
+    ok t_cmp(get_with($path, broken('expired'))->code, 401, "$dir: expired, 401");
+    ok t_cmp(get_with($path, $good)->code, 200, "$dir: valid token, 200");
+}
+
+my $path = '/satisfy-basic/ok.txt';
+ok t_cmp(get_with($path, undef, Authorization => $user)->code, 401,
+         'basic: a valid user without a token is refused');
+my @problems = refusal_problems(get_with($path, undef, Authorization => $user), 401);
+t_debug("basic: $_") for @problems;
+ok t_cmp("@problems", '', 'basic: that refusal is empty too');
+ok t_cmp(get_with($path, broken('bad_signature'), Authorization => $user)->code,
+         401, 'basic: a valid user with a bad token is refused');
+ok t_cmp(get_with($path, $good)->code, 200,
+         'basic: a valid token without a user passes (Satisfy Any)');
+ok t_cmp(get_with($path, $good, Authorization => $user)->code, 200,
+         'basic: a valid token and a valid user pass');
+ok t_cmp(get_with($path, $good, Authorization => $wrong_user)->code, 200,
+         'basic: a valid token with a wrong password passes (Satisfy Any)');

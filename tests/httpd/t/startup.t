@@ -1,0 +1,198 @@
+# httpd refuses to start, and "httpd -t" says why, when a secret is
+# missing, empty or badly encoded, when an env file is missing or lacks the
+# variable, or when a value is out of range.  Each case is a small config
+# of its own, checked with the same httpd and module as the rest.
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Apache::Test;
+use Apache::TestUtil;
+use File::Temp qw(tempdir);
+use IO::Socket::INET ();
+use Time::HiRes qw(sleep);
+use ApproovMint qw(%SECRET mint);
+
+my $httpd = Apache::Test::vars('httpd');
+my $module = $ENV{APPROOV_TEST_MODULE};
+my $main = $SECRET{main};
+(my $main_url = $main) =~ tr{+/}{-_};
+(my $main_url_unpadded = $main_url) =~ s/=+$//;
+(my $main_unpadded = $main) =~ s/=+$//;
+
+# The MPM and authz_core the test server loaded.
+my $conf_dir = Apache::Test::vars('t_conf');
+open my $fh, '<', "$conf_dir/httpd.conf" or die "$conf_dir/httpd.conf: $!";
+my ($mpm) = grep { /^\s*LoadModule\s+mpm_\w+_module\s/ } <$fh>;
+close $fh;
+die "no MPM in $conf_dir/httpd.conf" unless $mpm;
+my $modules_dir = $ENV{APPROOV_TEST_MODULES_DIR};
+
+my $dir = tempdir('approov-startup-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+
+sub write_file {
+    my ($name, $text) = @_;
+    open my $out, '>', "$dir/$name" or die "$dir/$name: $!";
+    print $out $text;
+    close $out;
+    return "$dir/$name";
+}
+
+write_file('good.env', <<"DOTENV");
+# A comment, a blank line, an unrelated variable and export with quotes.
+
+OTHER=1
+export APPROOV_BASE64_SECRET="$main"
+DOTENV
+write_file('single.env', "APPROOV_BASE64_SECRET='$main'\n");
+write_file('no-variable.env', "# nothing here\nOTHER_SECRET=$main\n");
+write_file('bad-value.env', "APPROOV_BASE64_SECRET=not*base64!\n");
+write_file('empty-value.env', "APPROOV_BASE64_SECRET=\n");
+write_file('twice.env', "APPROOV_BASE64_SECRET=$main\nAPPROOV_BASE64_SECRET=$main\n");
+
+# A whole httpd.conf around some lines.
+sub config {
+    my ($name, $body, $port) = @_;
+    $port ||= 1;
+    return write_file("$name.conf", <<"CONF");
+ServerRoot "$dir"
+DefaultRuntimeDir "$dir"
+PidFile "$dir/$name.pid"
+ErrorLog "$dir/$name.error_log"
+ServerName localhost
+Listen 127.0.0.1:$port
+$mpm
+LoadModule authz_core_module "$modules_dir/mod_authz_core.so"
+LoadModule approov_module "$module"
+DocumentRoot "$dir"
+$body
+CONF
+}
+
+# Run httpd with APPROOV_BASE64_SECRET set to $secret, or unset if undef.
+sub run_httpd {
+    my ($secret, @args) = @_;
+    local %ENV = %ENV;
+    delete $ENV{APPROOV_BASE64_SECRET};
+    $ENV{APPROOV_BASE64_SECRET} = $secret if defined $secret;
+    my $out = `"$httpd" @args 2>&1`;
+    return ($? >> 8, $out);
+}
+
+my $on = "<Location /api/>\n    Approov On\n</Location>";
+
+# [ name, config body, APPROOV_BASE64_SECRET, undef (starts) or a list of
+#   patterns the error must match ]
+my @cases = (
+    # These start: each is a control for the failures below.
+    [ 'directive',          "ApproovBase64Secret \"$main\"\n$on" ],
+    [ 'base64url',          "ApproovBase64Secret $main_url\n$on" ],
+    [ 'base64url-unpadded', "ApproovBase64Secret $main_url_unpadded\n$on" ],
+    [ 'unpadded',           "ApproovBase64Secret $main_unpadded\n$on" ],
+    [ 'process-env',        $on, $SECRET{procenv} ],
+    [ 'env-file',           "ApproovEnvFile good.env\n$on" ],
+    [ 'env-file-absolute',  "ApproovEnvFile $dir/single.env\n$on" ],
+    [ 'in-location',        "<Location /api/>\n    Approov On\n    ApproovBase64Secret $main\n</Location>" ],
+    [ 'off-without-secret', "<Location /api/>\n    Approov Off\n</Location>" ],
+    [ 'options',            "ApproovBase64Secret $main\nApproovLeeway 300\nApproovFailureStatus 400\nApproovTokenHeader Authorization \"Bearer \"\n$on" ],
+
+    # These must not start.
+    [ 'no-secret', $on, undef,
+      [ qr/Approov On/, qr/\Q$dir\E\/no-secret\.conf/ ] ],
+    [ 'no-secret-server-wide', 'Approov On', undef,
+      [ qr/Approov On/, qr/\Q$dir\E\/no-secret-server-wide\.conf/ ] ],
+    [ 'bad-process-env', $on, 'not*base64!',
+      [ qr/APPROOV_BASE64_SECRET/ ] ],
+    [ 'bad-base64', "ApproovBase64Secret \"not*base64!\"\n$on", undef,
+      [ qr/ApproovBase64Secret/, qr/line \d+ of \Q$dir\E\/bad-base64\.conf/ ] ],
+    [ 'bad-base64-space', "ApproovBase64Secret \"h+CX0tOz dAAR9l15\"\n$on", undef,
+      [ qr/ApproovBase64Secret/, qr/line \d+ of \Q$dir\E\/bad-base64-space\.conf/ ] ],
+    [ 'empty-secret', "ApproovBase64Secret \"\"\n$on", undef,
+      [ qr/ApproovBase64Secret/, qr/line \d+ of \Q$dir\E\/empty-secret\.conf/ ] ],
+    [ 'missing-env-file', "ApproovEnvFile missing.env\n$on", $SECRET{procenv},
+      [ qr/ApproovEnvFile/, qr/\Q$dir\E\/missing\.env/ ] ],
+    [ 'env-file-without-variable', "ApproovEnvFile no-variable.env\n$on", $SECRET{procenv},
+      [ qr/APPROOV_BASE64_SECRET/, qr/\Q$dir\E\/no-variable\.env/ ] ],
+    [ 'env-file-bad-value', "ApproovEnvFile bad-value.env\n$on", $SECRET{procenv},
+      [ qr/\Q$dir\E\/bad-value\.env/ ] ],
+    [ 'env-file-empty-value', "ApproovEnvFile empty-value.env\n$on", $SECRET{procenv},
+      [ qr/\Q$dir\E\/empty-value\.env/ ] ],
+    [ 'env-file-twice', "ApproovEnvFile twice.env\n$on", $SECRET{procenv},
+      [ qr/\Q$dir\E\/twice\.env/ ] ],
+    [ 'leeway-too-big', "ApproovBase64Secret $main\nApproovLeeway 301\n$on", undef,
+      [ qr/ApproovLeeway/, qr/line \d+ of / ] ],
+    [ 'leeway-negative', "ApproovBase64Secret $main\nApproovLeeway -1\n$on", undef,
+      [ qr/ApproovLeeway/ ] ],
+    [ 'leeway-not-a-number', "ApproovBase64Secret $main\nApproovLeeway 10s\n$on", undef,
+      [ qr/ApproovLeeway/ ] ],
+    [ 'failure-status-403', "ApproovBase64Secret $main\nApproovFailureStatus 403\n$on", undef,
+      [ qr/ApproovFailureStatus/ ] ],
+);
+
+my $tests = 0;
+$tests += 1 + ($_->[3] ? @{ $_->[3] } : 0) for @cases;
+plan tests => $tests + 6;
+
+for my $case (@cases) {
+    my ($name, $body, $secret, $errors) = @$case;
+    my $conf = config($name, $body);
+    my ($status, $out) = run_httpd($secret, '-t', '-f', $conf);
+    t_debug("$name: exit $status: $out");
+    if (!$errors) {
+        ok t_cmp("$status $out", qr/^0 .*Syntax OK/s, "$name: httpd -t passes");
+        next;
+    }
+    ok t_cmp($status != 0 && $out !~ /Syntax OK/ ? 'refused' : "exit $status: $out",
+             'refused', "$name: httpd -t fails");
+    ok t_cmp($out, $_, "$name: the error says $_") for @$errors;
+}
+
+# A real start, not only -t: refused without a secret ...
+sub free_port {
+    my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                     Listen => 1, ReuseAddr => 1)
+        or die "no free port: $!";
+    return $sock->sockport;
+}
+
+my $port = free_port();
+my $conf = config('start-no-secret', $on, $port);
+my ($status, $out) = run_httpd(undef, '-f', $conf, '-k', 'start');
+t_debug("start-no-secret: exit $status: $out");
+sleep 0.5;
+ok t_cmp($status != 0 ? 'refused' : 'started', 'refused',
+         'without a secret, httpd -k start fails');
+ok t_cmp(-e "$dir/start-no-secret.pid" ? 'pid file' : 'no pid file',
+         'no pid file', 'and no server runs');
+ok t_cmp($out, qr/Approov On/, 'and it says why');
+
+# ... and started with APPROOV_BASE64_SECRET, which it then uses.
+my $pid_file = "$dir/start-env.pid";
+END {
+    # Stop the server this test started, should the test die with it up.
+    if ($pid_file && open my $pid_fh, '<', $pid_file) {
+        my $pid = <$pid_fh>;
+        kill 'TERM', $1 if defined $pid && $pid =~ /^(\d+)/;
+    }
+}
+$port = free_port();
+$conf = config('start-env', $on, $port);
+($status, $out) = run_httpd($SECRET{procenv}, '-f', $conf, '-k', 'start');
+t_debug("start-env: exit $status: $out");
+for (1 .. 100) { last if -s $pid_file; sleep 0.05 }
+ok t_cmp($status, 0, 'with APPROOV_BASE64_SECRET in its environment, httpd starts');
+
+require LWP::UserAgent;
+my $ua = LWP::UserAgent->new(timeout => 10);
+my @codes = map {
+    $ua->get("http://127.0.0.1:$port/api/x",
+             defined $_ ? ('Approov-Token' => mint(secret => $_)) : ())->code
+} (undef, 'main', 'procenv');
+ok t_cmp("@codes", '401 401 404',
+         'it refuses no token and the wrong secret, and lets its own through');
+
+run_httpd($SECRET{procenv}, '-f', $conf, '-k', 'stop');
+for (1 .. 100) { last unless -e $pid_file; sleep 0.05 }
+ok t_cmp(-e $pid_file ? 'running' : 'stopped', 'stopped', 'and it stops');
