@@ -20,6 +20,8 @@ trap 'rm -f "$log"' EXIT
 build_ok=0
 if ./autogen.sh && ./configure && make; then
     build_ok=1
+    # No result of an earlier run may count for this one.
+    rm -f tests/unit/*.log tests/unit/*.trs test-suite.log
     # -k: the httpd tests run even when a unit test failed.
     make -k check VERBOSE=yes 2>&1 | tee "$log"
     check_status=${PIPESTATUS[0]}
@@ -32,19 +34,26 @@ else
     check_status=1
 fi
 
-# "N passed, N failed" from the unit test program's own summary.
+# Each unit test program ends its log with "N passed, N failed"; automake's
+# .trs file says whether it passed as a whole.
 unit_passed=0 unit_failed=0
-unit_log=tests/unit/test_token.log
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$unit_log" 2>/dev/null | tail -n 1)
-if [ -n "$line" ]; then
-    unit_passed=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
-    unit_failed=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
-fi
-# A crash or a missing summary is a failure the program could not count.
-if [ "$unit_failed" = 0 ] \
-   && ! grep -q '^:test-result: PASS' tests/unit/test_token.trs 2>/dev/null; then
-    unit_failed=1
-fi
+for trs in tests/unit/*.trs; do
+    [ -f "$trs" ] || continue
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "${trs%.trs}.log" 2>/dev/null | tail -n 1)
+    passed=0 failed=0
+    if [ -n "$line" ]; then
+        passed=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+        failed=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+    fi
+    # A crash, or no summary: a failure the program could not count.
+    if [ "$failed" = 0 ] && ! grep -q '^:test-result: PASS' "$trs"; then
+        failed=1
+    fi
+    unit_passed=$((unit_passed + passed))
+    unit_failed=$((unit_failed + failed))
+done
+# No result at all: the unit tests did not build.
+ls tests/unit/*.trs >/dev/null 2>&1 || unit_failed=1
 echo "unit tests: $unit_passed passed, $unit_failed failed"
 
 # "httpd tests: N passed, N failed" from tests/run-httpd-tests.sh.
