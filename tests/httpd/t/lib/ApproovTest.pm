@@ -8,12 +8,13 @@ use warnings;
 
 use Apache::Test ();
 use Apache::TestRequest ();
+use Apache::TestUtil ();
 use Exporter qw(import);
 
 use ApproovMint qw(%SECRET);
 
-our @EXPORT_OK = qw(get_with refusal_problems error_log_path read_file
-                    unique @REASONS);
+our @EXPORT_OK = qw(get_with refusal_problems refusal_ok error_log_path
+                    read_file unique @REASONS);
 
 # Every reason code the module may log.
 our @REASONS = qw(missing too_long bad_prefix malformed bad_header bad_alg
@@ -51,6 +52,15 @@ sub refusal_problems {
             if $name !~ /^Client-/i && "$name: $value" =~ /$leak/i;
     });
     return @problems;
+}
+
+# One test: $res is an empty refusal with $status (see refusal_problems).
+sub refusal_ok {
+    my ($res, $status, $name) = @_;
+    my @problems = refusal_problems($res, $status);
+    Apache::TestUtil::t_debug("$name: $_") for @problems;
+    Apache::Test::ok(Apache::TestUtil::t_cmp("@problems", '',
+                                             "$name: an empty $status"));
 }
 
 sub error_log_path {
