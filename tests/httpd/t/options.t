@@ -12,7 +12,7 @@ use Apache::TestUtil;
 use ApproovMint qw(mint broken);
 use ApproovTest qw(get_with refusal_ok);
 
-plan tests => 23;
+plan tests => 25;
 
 my $good = mint();
 
@@ -67,3 +67,10 @@ ok t_cmp($res->code, 401, 'ErrorDocument 401: still a 401');
 ok t_cmp($res->content, qr/^custom text\s*$/, 'ErrorDocument 401: its text');
 ok t_cmp(get_with('/errdoc/ok.txt', $good)->code, 200,
          'ErrorDocument 401, valid token: 200');
+
+# A local ErrorDocument is served, with the status kept.
+$res = get_with('/errdoc-local/ok.txt', undef);
+ok t_cmp($res->code . ' ' . $res->content, "401 ok\n",
+         'ErrorDocument 401 /open/ok.txt: its content, with 401');
+ok t_cmp(get_with('/errdoc-local/ok.txt', $good)->code, 200,
+         'ErrorDocument 401 /open/ok.txt, valid token: 200');

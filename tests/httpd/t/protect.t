@@ -12,7 +12,7 @@ use Apache::TestUtil;
 use ApproovMint qw(mint broken);
 use ApproovTest qw(get_with refusal_ok);
 
-plan tests => 20;
+plan tests => 23;
 
 my $good = mint();
 
@@ -63,6 +63,12 @@ ok t_cmp(Apache::TestRequest::HEAD('/protected/ok.txt', 'Approov-Token' => $good
          200, 'HEAD with a valid token');
 refusal_ok(Apache::TestRequest::POST('/protected/ok.txt', content => 'x=1'),
            401, 'POST without a token');
+
+# Approov Off in an <If> for preflight requests (README's CORS example).
+ok t_cmp(Apache::TestRequest::OPTIONS('/cors/ok.txt')->code, 200,
+         '<If> OPTIONS: Approov Off');
+refused('/cors/ok.txt', undef, '<If> OPTIONS: GET is still checked');
+passes('/cors/ok.txt', $good, '<If> OPTIONS: GET with a valid token');
 
 # A refusal keeps a keep-alive connection open.
 Apache::TestRequest::user_agent(reset => 1, keep_alive => 1);
