@@ -133,7 +133,7 @@ my @cases = (
 
 my $tests = 0;
 $tests += 1 + ($_->[3] ? @{ $_->[3] } : 0) for @cases;
-plan tests => $tests + 6;
+plan tests => $tests + 3 + 3 + 4;
 
 for my $case (@cases) {
     my ($name, $body, $secret, $errors) = @$case;
@@ -168,31 +168,71 @@ ok t_cmp(-e "$dir/start-no-secret.pid" ? 'pid file' : 'no pid file',
          'no pid file', 'and no server runs');
 ok t_cmp($out, qr/Approov On/, 'and it says why');
 
-# ... and started with APPROOV_BASE64_SECRET, which it then uses.
-my $pid_file = "$dir/start-env.pid";
+# Servers this test starts, stopped at the end should the test die first.
+my @pid_files;
 END {
-    # Stop the server this test started, should the test die with it up.
-    if ($pid_file && open my $pid_fh, '<', $pid_file) {
+    for my $pid_file (@pid_files) {
+        open my $pid_fh, '<', $pid_file or next;
         my $pid = <$pid_fh>;
         kill 'TERM', $1 if defined $pid && $pid =~ /^(\d+)/;
     }
 }
-$port = free_port();
-$conf = config('start-env', $on, $port);
-($status, $out) = run_httpd($SECRET{procenv}, '-f', $conf, '-k', 'start');
-t_debug("start-env: exit $status: $out");
-for (1 .. 100) { last if -s $pid_file; sleep 0.05 }
-ok t_cmp($status, 0, 'with APPROOV_BASE64_SECRET in its environment, httpd starts');
+
+# Start httpd with this config body and APPROOV_BASE64_SECRET, run the
+# checks (given the port), stop it.  Three tests of its own.
+sub with_server {
+    my ($name, $body, $secret, $checks) = @_;
+    my $port = free_port();
+    my $conf = config($name, $body, $port);
+    my $pid_file = "$dir/$name.pid";
+    push @pid_files, $pid_file;
+    my ($status, $out) = run_httpd($secret, '-f', $conf, '-k', 'start');
+    t_debug("$name: exit $status: $out");
+    for (1 .. 100) { last if -s $pid_file; sleep 0.05 }
+    ok t_cmp($status, 0, "$name: httpd starts");
+    $checks->($port);
+    run_httpd($secret, '-f', $conf, '-k', 'stop');
+    for (1 .. 100) { last unless -e $pid_file; sleep 0.05 }
+    ok t_cmp(-e $pid_file ? 'running' : 'stopped', 'stopped', "$name: it stops");
+}
 
 require LWP::UserAgent;
 my $ua = LWP::UserAgent->new(timeout => 10);
-my @codes = map {
-    $ua->get("http://127.0.0.1:$port/api/x",
-             defined $_ ? ('Approov-Token' => mint(secret => $_)) : ())->code
-} (undef, 'main', 'procenv');
-ok t_cmp("@codes", '401 401 404',
-         'it refuses no token and the wrong secret, and lets its own through');
+sub codes {
+    my ($url, @secrets) = @_;
+    return join ' ', map {
+        $ua->get($url, defined $_ ? ('Approov-Token' => mint(secret => $_)) : ())->code
+    } @secrets;
+}
 
-run_httpd($SECRET{procenv}, '-f', $conf, '-k', 'stop');
-for (1 .. 100) { last unless -e $pid_file; sleep 0.05 }
-ok t_cmp(-e $pid_file ? 'running' : 'stopped', 'stopped', 'and it stops');
+# ... and started with APPROOV_BASE64_SECRET, which it then uses.
+with_server('start-env', $on, $SECRET{procenv}, sub {
+    my ($port) = @_;
+    ok t_cmp(codes("http://127.0.0.1:$port/api/x", undef, 'main', 'procenv'),
+             '401 401 404',
+             'start-env: no token and the wrong secret refused, its own let through');
+});
+
+# A .htaccess file can turn Approov On where no secret reaches: that cannot
+# be seen at start-up, so such requests get a 500, and the log names the
+# .htaccess file.
+mkdir "$dir/ht" or die "$dir/ht: $!";
+write_file('ht/.htaccess', "Approov On\n");
+write_file('ht/ok.txt', "ok\n");
+with_server('start-htaccess', <<"BODY", undef, sub {
+<Location /api/>
+    Approov On
+    ApproovBase64Secret $main
+</Location>
+<Directory "$dir/ht">
+    AllowOverride AuthConfig
+</Directory>
+LogLevel warn
+BODY
+    my ($port) = @_;
+    ok t_cmp(codes("http://127.0.0.1:$port/ht/ok.txt", undef, 'main'), '500 500',
+             'start-htaccess: Approov On in .htaccess without a secret: 500');
+    my $log = do { local (@ARGV, $/) = "$dir/start-htaccess.error_log"; <> };
+    ok t_cmp($log, qr/Approov On at \Q$dir\E\/ht\/\.htaccess:1 has no secret/,
+             'start-htaccess: the error log names the .htaccess file');
+});
