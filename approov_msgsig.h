@@ -1,0 +1,238 @@
+/*
+ * approov_msgsig.h: verification of Approov installation message
+ * signatures (RFC 9421 HTTP Message Signatures, ecdsa-p256-sha256) and of
+ * Content-Digest (RFC 9530).
+ *
+ * Depends on APR, OpenSSL and approov_sfv only: no httpd header.  The httpd
+ * glue fills an approov_msgsig_request_t from the request_rec and passes
+ * the raw Signature-Input and Signature field values with the ipk claim of
+ * the (already verified) Approov token.
+ *
+ * Contract: approov_msgsig_verify() returns exactly one result code.
+ * APPROOV_SIG_VALID is the only code that means "signed by the key in
+ * ipk"; every other code names the first rule the request broke.  The
+ * rules are checked in the order the codes are listed below, except that
+ * the per-component rules run component by component in covered order:
+ * UNKNOWN_COMPONENT, DUPLICATE_COMPONENT and BAD_SIGNATURE_INPUT (for a
+ * @query-param without a String name) in one pass, COMPONENT_ABSENT and
+ * BAD_COMPONENT_VALUE in a later one.
+ *
+ * Profile (what the Approov SDKs send, and what is refused):
+ *  - Only the Signature-Input / Signature member labelled "install" is
+ *    verified; other members are parsed (strictly) and otherwise ignored.
+ *    A key repeated in either field refuses the request.
+ *  - The covered components must include "@method", "@target-uri" or
+ *    "@path", and the token header (approov-token unless the view names
+ *    another).
+ *  - created is required; expires is honoured; alg, when present, must be
+ *    "ecdsa-p256-sha256"; nonce, keyid and tag must be Strings when
+ *    present; any other signature parameter is carried into the signature
+ *    base (and so signed) but not interpreted.
+ *  - Derived components supported: @method, @target-uri, @authority,
+ *    @scheme, @request-target, @path, @query, @query-param (with its
+ *    required name parameter, RFC 9421 section 2.2.8 applied in full:
+ *    application/x-www-form-urlencoded parsing, UTF-8 decoding with
+ *    U+FFFD replacement, re-encoding with the form-urlencoded percent-
+ *    encode set and %20 for a space).  @status, @signature-params and any
+ *    unregistered name are APPROOV_SIG_UNKNOWN_COMPONENT.
+ *  - HTTP fields are supported without component parameters only: sf, key,
+ *    bs, req, tr (and any other parameter, on a field or on a derived
+ *    component other than @query-param's name) are
+ *    APPROOV_SIG_UNKNOWN_COMPONENT.  A field component name must be a
+ *    lowercase field name.
+ */
+#ifndef APPROOV_MSGSIG_H
+#define APPROOV_MSGSIG_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_time.h>
+
+#include "approov_sfv.h"
+
+/* The Signature-Input / Signature member verified. */
+#define APPROOV_MSGSIG_LABEL "install"
+
+/* The only alg value accepted. */
+#define APPROOV_MSGSIG_ALG "ecdsa-p256-sha256"
+
+/* The token header required among the covered components by default. */
+#define APPROOV_MSGSIG_TOKEN_FIELD "approov-token"
+
+/* Longest ipk claim accepted, in characters (a P-256 SPKI is 124). */
+#define APPROOV_MSGSIG_IPK_MAX_LEN 1024
+
+typedef enum {
+    APPROOV_SIG_VALID = 0,
+    APPROOV_SIG_MISSING_HEADERS,     /* Signature or Signature-Input absent
+                                      * or empty */
+    APPROOV_SIG_BAD_SIGNATURE_INPUT, /* not a strict Dictionary, a key twice,
+                                      * no install member, not an Inner List
+                                      * of Strings, a repeated or mistyped
+                                      * parameter, a malformed component name */
+    APPROOV_SIG_BAD_SIGNATURE_HEADER,/* not a strict Dictionary, a key twice,
+                                      * no install member, not a Byte
+                                      * Sequence or String of padded base64 */
+    APPROOV_SIG_BAD_ALG,             /* alg present and not
+                                      * ecdsa-p256-sha256 */
+    APPROOV_SIG_UNKNOWN_COMPONENT,   /* a derived component or component
+                                      * parameter not supported */
+    APPROOV_SIG_DUPLICATE_COMPONENT, /* a component identifier twice */
+    APPROOV_SIG_MISSING_COMPONENT,   /* @method, @target-uri or @path, or the
+                                      * token header not covered */
+    APPROOV_SIG_NO_CREATED,          /* created missing or not an Integer */
+    APPROOV_SIG_CREATED_IN_FUTURE,   /* created > now + skew */
+    APPROOV_SIG_TOO_OLD,             /* now - created > max_age */
+    APPROOV_SIG_EXPIRED,             /* expires present and now >= expires
+                                      * + skew */
+    APPROOV_SIG_COMPONENT_ABSENT,    /* a covered field, request part or
+                                      * query parameter is not in the request */
+    APPROOV_SIG_BAD_COMPONENT_VALUE, /* a component value cannot go into the
+                                      * signature base: a control or non-ASCII
+                                      * byte (RFC 9421 section 2.5), or a
+                                      * @query-param name occurring twice */
+    APPROOV_SIG_BAD_IPK,             /* not padded standard base64 of a DER
+                                      * SubjectPublicKeyInfo of a P-256 key */
+    APPROOV_SIG_BAD_SIGNATURE,       /* not 64 bytes r||s, or not valid */
+    APPROOV_SIG_RESULT_COUNT
+} approov_sig_result_e;
+
+/*
+ * Fetch a request header field by lowercase name: the combined value of all
+ * its field lines joined with ", " (as httpd merges them), or NULL when the
+ * request has no such field.  Results may be allocated from p.
+ */
+typedef const char *(*approov_msgsig_field_fn)(void *ctx, apr_pool_t *p,
+                                               const char *name);
+
+/* What the glue knows about the request.  Values are used as given unless
+ * said otherwise; a NULL value makes a component that needs it absent. */
+typedef struct {
+    const char *method;     /* as received, case kept ("POST") */
+    const char *scheme;     /* "https" / "http"; lowercased here */
+    const char *authority;  /* host[:port] as sent (Host or :authority);
+                             * lowercased here, and a port equal to the
+                             * scheme's default (443, 80) or empty is
+                             * dropped, as RFC 9421 section 2.2.3 requires */
+    const char *path;       /* absolute path as received, percent-encoding
+                             * untouched, without the query; "" means "/" */
+    const char *query;      /* as received, without the '?'; NULL when the
+                             * request target has no '?' at all */
+    const char *target_uri; /* the full target URI, or NULL to build it as
+                             * scheme "://" authority path ["?" query] from
+                             * the normalized parts above */
+    approov_msgsig_field_fn field;  /* header lookup, see above */
+    void *field_ctx;
+    const char *token_field;/* the header carrying the Approov token, any
+                             * case; NULL for approov-token */
+} approov_msgsig_request_t;
+
+/* A ready-made field callback: ctx is an apr_table_t of request headers
+ * (r->headers_in).  Every entry of the name (looked up case-insensitively)
+ * is trimmed of SP and HTAB and they are joined with ", ", as RFC 9421
+ * section 2.1 combines field lines. */
+const char *approov_msgsig_table_field(void *ctx, apr_pool_t *p,
+                                       const char *name);
+
+/* What a verification found, filled in as far as it got. */
+typedef struct {
+    int count;              /* covered components, in signed order */
+    const char **names;     /* component names: "@method", "content-type" */
+    const char **ids;       /* serialized component identifiers:
+                             * "\"@method\"", "\"@query-param\";name=\"a\"" */
+    int covers_content_digest;  /* "content-digest" is covered */
+    int has_created;
+    apr_int64_t created;
+    int has_expires;
+    apr_int64_t expires;
+    const char *alg;        /* NULL when absent */
+    const char *keyid;
+    const char *nonce;
+    const char *tag;
+    const char *signature_params;   /* the @signature-params value */
+    const char *signature_base;     /* the whole signature base, once built */
+    const unsigned char *signature; /* the decoded signature */
+    apr_size_t signature_len;
+} approov_msgsig_t;
+
+/* "sig_valid", "sig_bad_signature", ... ("sig_unknown" if out of range). */
+const char *approov_sig_result_name(approov_sig_result_e result);
+
+/*
+ * Verify the "install" signature of a request.
+ *   signature_input, signature: the raw field values (combined), NULL when
+ *       absent.
+ *   ipk_base64: the token's ipk claim (padded standard base64 of a DER
+ *       SubjectPublicKeyInfo).
+ *   now: the current time (apr_time_now() in the module).
+ *   max_age_seconds: largest accepted now - created (negative means 0).
+ *   skew_seconds: allowance for clocks ahead (created) or behind (expires)
+ *       (negative means 0).
+ * out may be NULL.
+ */
+approov_sig_result_e approov_msgsig_verify(apr_pool_t *p,
+                                           const approov_msgsig_request_t *req,
+                                           const char *signature_input,
+                                           const char *signature,
+                                           const char *ipk_base64,
+                                           apr_time_t now,
+                                           apr_int64_t max_age_seconds,
+                                           apr_int64_t skew_seconds,
+                                           approov_msgsig_t *out);
+
+/*
+ * Building blocks, for the tests and tools (req and out must not be NULL).
+ *
+ * approov_msgsig_signature_base(): check the covered components of one
+ * Signature-Input member (an Inner List of Strings with parameters) and
+ * build the RFC 9421 section 2.5 signature base for the request, with no
+ * profile rule applied (no required components, no time checks).  Fills
+ * out->names, ids, covers_content_digest, signature_params and
+ * signature_base.  Returns APPROOV_SIG_VALID or the code of the first
+ * failure (BAD_SIGNATURE_INPUT, UNKNOWN_COMPONENT, DUPLICATE_COMPONENT,
+ * COMPONENT_ABSENT, BAD_COMPONENT_VALUE).
+ */
+approov_sig_result_e approov_msgsig_signature_base(
+    apr_pool_t *p, const approov_msgsig_request_t *req,
+    const approov_sfv_member_t *member, approov_msgsig_t *out);
+
+/*
+ * ecdsa-p256-sha256 (RFC 9421 section 3.3.4) with the key of an ipk claim:
+ * APPROOV_SIG_VALID, APPROOV_SIG_BAD_IPK or APPROOV_SIG_BAD_SIGNATURE.
+ */
+approov_sig_result_e approov_msgsig_verify_p256(apr_pool_t *p,
+                                                const char *ipk_base64,
+                                                const char *base,
+                                                apr_size_t base_len,
+                                                const unsigned char *sig,
+                                                apr_size_t sig_len);
+
+/* ------------------------------------------------------------------ */
+/* Content-Digest (RFC 9530)                                           */
+
+typedef enum {
+    APPROOV_DIGEST_VALID = 0,
+    APPROOV_DIGEST_MISSING,     /* no header, or an empty one */
+    APPROOV_DIGEST_MALFORMED,   /* not a strict Dictionary, a key twice, a
+                                 * member not a plain Byte Sequence */
+    APPROOV_DIGEST_UNSUPPORTED, /* neither sha-256 nor sha-512 present */
+    APPROOV_DIGEST_MISMATCH,    /* a sha-256 or sha-512 member does not match
+                                 * the body */
+    APPROOV_DIGEST_RESULT_COUNT
+} approov_digest_result_e;
+
+/* "digest_valid", "digest_mismatch", ... */
+const char *approov_digest_result_name(approov_digest_result_e result);
+
+/*
+ * Check a Content-Digest field value against the body (body may be NULL
+ * when body_len is 0).  Valid when at least one sha-256 or sha-512 member
+ * is present and every such member matches; members with other algorithm
+ * keys are ignored then (but must still be Byte Sequences).  Digests are
+ * compared in constant time.
+ */
+approov_digest_result_e approov_content_digest_check(
+    apr_pool_t *p, const char *content_digest, const unsigned char *body,
+    apr_size_t body_len);
+
+#endif /* APPROOV_MSGSIG_H */
