@@ -145,8 +145,8 @@ bad=$(curl -s -o /dev/null -w '%{http_code}' -H "Approov-Token: $other" "$url")
 
 say ""
 say "mod_approov demo: httpd $(cat "$dir/httpd.pid") on $url"
-say "  with a fresh token:                        $good"
-say "  with a token signed with another secret:  $bad"
+printf '  %-42s %s\n' "with a fresh token:" "$good" \
+    "with a token signed with another secret:" "$bad"
 say ""
 say "Try it yourself (the token is valid for an hour):"
 say ""
