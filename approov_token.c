@@ -4,9 +4,8 @@
  * Only APR, OpenSSL and cJSON here: no httpd header.
  */
 
-/* HMAC is computed from SHA-256 states prepared once per key (RFC 2104),
- * which needs the low-level SHA256_* interface that OpenSSL 3.0 marks as
- * deprecated.  It has no per-call allocation, unlike EVP_MAC_CTX_dup(). */
+/* The binding hash uses the low-level SHA256_* interface, which OpenSSL
+ * 3.0 marks as deprecated; see approov_keys.c. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
 #include <math.h>
@@ -22,14 +21,8 @@
 
 #include "approov_token.h"
 
-#define HS256_MAC_LEN 32
-#define SHA256_BLOCK 64
-
-struct approov_key {
-    approov_alg_e alg;
-    SHA256_CTX inner;       /* state after absorbing key XOR ipad */
-    SHA256_CTX outer;       /* state after absorbing key XOR opad */
-};
+/* Largest signature accepted: RSA with a 8192-bit modulus. */
+#define SIGNATURE_MAX_LEN 1024
 
 static const char *const result_names[APPROOV_RESULT_COUNT] = {
     "valid",
@@ -49,6 +42,8 @@ static const char *const result_names[APPROOV_RESULT_COUNT] = {
     "no_pay",
     "bad_pay",
     "pay_mismatch",
+    "unknown_kid",
+    "no_kid",
     "no_key",
 };
 
@@ -58,15 +53,6 @@ const char *approov_result_name(approov_result_e result)
         return "unknown";
     }
     return result_names[result];
-}
-
-const char *approov_alg_name(approov_alg_e alg)
-{
-    switch (alg) {
-    case APPROOV_ALG_HS256:
-        return "HS256";
-    }
-    return "unknown";
 }
 
 /* ------------------------------------------------------------------ */
@@ -192,70 +178,6 @@ const char *approov_decode_secret(apr_pool_t *p, const char *text,
     }
     *out_len = (apr_size_t)n;
     return NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* keys                                                                */
-
-static apr_status_t wipe_key(void *data)
-{
-    OPENSSL_cleanse(data, sizeof(approov_key_t));
-    return APR_SUCCESS;
-}
-
-approov_key_t *approov_key_hmac(apr_pool_t *p, approov_alg_e alg,
-                                const unsigned char *secret, apr_size_t len)
-{
-    unsigned char block[SHA256_BLOCK];
-    approov_key_t *key;
-    int i;
-
-    if (alg != APPROOV_ALG_HS256 || len == 0
-        || len > APPROOV_SECRET_MAX_LEN) {
-        return NULL;
-    }
-    key = apr_pcalloc(p, sizeof(*key));
-    apr_pool_cleanup_register(p, key, wipe_key, apr_pool_cleanup_null);
-    key->alg = alg;
-
-    /* RFC 2104: a key longer than the block is hashed first. */
-    memset(block, 0, sizeof(block));
-    if (len > SHA256_BLOCK) {
-        SHA256(secret, len, block);
-    }
-    else {
-        memcpy(block, secret, len);
-    }
-    for (i = 0; i < SHA256_BLOCK; i++) {
-        block[i] ^= 0x36;
-    }
-    SHA256_Init(&key->inner);
-    SHA256_Update(&key->inner, block, SHA256_BLOCK);
-    for (i = 0; i < SHA256_BLOCK; i++) {
-        block[i] ^= 0x36 ^ 0x5c;
-    }
-    SHA256_Init(&key->outer);
-    SHA256_Update(&key->outer, block, SHA256_BLOCK);
-    OPENSSL_cleanse(block, sizeof(block));
-    return key;
-}
-
-approov_alg_e approov_key_alg(const approov_key_t *key)
-{
-    return key->alg;
-}
-
-static void hs256(const approov_key_t *key, const char *data, apr_size_t len,
-                  unsigned char mac[HS256_MAC_LEN])
-{
-    SHA256_CTX ctx = key->inner;
-
-    SHA256_Update(&ctx, data, len);
-    SHA256_Final(mac, &ctx);
-    ctx = key->outer;
-    SHA256_Update(&ctx, mac, HS256_MAC_LEN);
-    SHA256_Final(mac, &ctx);
-    OPENSSL_cleanse(&ctx, sizeof(ctx));
 }
 
 /* ------------------------------------------------------------------ */
@@ -603,21 +525,67 @@ static int claim_time(const cJSON *claims, const char *name, double *value)
     return 1;
 }
 
-approov_result_e approov_verify(apr_pool_t *p, const char *token,
-                                apr_size_t token_len,
-                                const approov_key_t *key,
-                                apr_int64_t leeway_seconds, apr_time_t now,
-                                approov_token_t *out)
+/* Header members that would let a token name its own key: never trusted
+ * (RFC 8725 3.10). */
+static const char *const key_carrying_members[] = {
+    "jwk", "jku", "x5u", "x5c", NULL
+};
+
+/*
+ * The key a token asks for.  A kid picks the key with that kid; without a
+ * kid, the one key configured without a kid.  A lone key without a kid
+ * verifies every token: where the operator named no kid, a kid means
+ * nothing (Approov's default secret has none).
+ */
+static approov_result_e select_key(const approov_key_t *const *keys,
+                                   int nkeys, const cJSON *kid,
+                                   const approov_key_t **selected)
+{
+    const approov_key_t *match = NULL;
+    int i, matches = 0;
+
+    if (nkeys == 1 && !approov_key_kid(keys[0])) {
+        *selected = keys[0];
+        return APPROOV_VALID;
+    }
+    for (i = 0; i < nkeys; i++) {
+        const char *key_kid = approov_key_kid(keys[i]);
+
+        if (kid ? (key_kid && strcmp(key_kid, kid->valuestring) == 0)
+                : !key_kid) {
+            match = keys[i];
+            matches++;
+        }
+    }
+    if (!match) {
+        return kid ? APPROOV_UNKNOWN_KID : APPROOV_NO_KID;
+    }
+    if (matches > 1) {
+        /* Two keys with one kid: refused at configuration time; never
+         * guess here. */
+        return kid ? APPROOV_UNKNOWN_KID : APPROOV_NO_KID;
+    }
+    *selected = match;
+    return APPROOV_VALID;
+}
+
+approov_result_e approov_verify_keys(apr_pool_t *p, const char *token,
+                                     apr_size_t token_len,
+                                     const approov_key_t *const *keys,
+                                     int nkeys, apr_int64_t leeway_seconds,
+                                     apr_time_t now, approov_token_t *out)
 {
     approov_token_t scratch;
     const char *dot1, *dot2, *sig;
     apr_size_t header_len, payload_len, sig_len;
-    unsigned char *buf, mac[HS256_MAC_LEN];
-    unsigned char sig_bytes[HS256_MAC_LEN + 3];
-    const cJSON *alg;
+    unsigned char *buf, *sig_bytes;
+    const cJSON *alg_item, *kid;
+    const approov_key_t *key = NULL;
+    approov_alg_e alg;
+    approov_result_e result;
     long n;
     double exp, nbf, now_us = (double)now, leeway = (double)leeway_seconds;
-    int found;
+    int found, i;
 
     if (!out) {
         out = &scratch;
@@ -632,7 +600,7 @@ approov_result_e approov_verify(apr_pool_t *p, const char *token,
     if (token_len > APPROOV_TOKEN_MAX_LEN) {
         return APPROOV_TOO_LONG;
     }
-    if (!key) {
+    if (nkeys <= 0 || !keys) {
         return APPROOV_NO_KEY;
     }
 
@@ -658,7 +626,7 @@ approov_result_e approov_verify(apr_pool_t *p, const char *token,
     buf = apr_palloc(p, (header_len > payload_len ? header_len : payload_len)
                         / 4 * 3 + 3);
 
-    /* Header: strict JSON object, alg pinned to the key, no crit. */
+    /* Header: strict JSON object, no crit, no key of its own. */
     n = approov_b64url_decode(buf, token, header_len);
     if (n < 0) {
         return APPROOV_MALFORMED;
@@ -670,29 +638,46 @@ approov_result_e approov_verify(apr_pool_t *p, const char *token,
     if (cJSON_GetObjectItemCaseSensitive(out->header, "crit")) {
         return APPROOV_BAD_HEADER;
     }
-    alg = cJSON_GetObjectItemCaseSensitive(out->header, "alg");
-    if (!cJSON_IsString(alg)
-        || strcmp(alg->valuestring, approov_alg_name(key->alg)) != 0) {
+    for (i = 0; key_carrying_members[i]; i++) {
+        if (cJSON_GetObjectItemCaseSensitive(out->header,
+                                             key_carrying_members[i])) {
+            return APPROOV_BAD_HEADER;
+        }
+    }
+    kid = cJSON_GetObjectItemCaseSensitive(out->header, "kid");
+    if (kid && !cJSON_IsString(kid)) {
+        return APPROOV_BAD_HEADER;
+    }
+
+    /* The algorithm is the selected key's: the token's alg must name one
+     * the key accepts, never the other way round. */
+    alg_item = cJSON_GetObjectItemCaseSensitive(out->header, "alg");
+    if (!cJSON_IsString(alg_item)) {
+        return APPROOV_BAD_ALG;
+    }
+    if ((result = select_key(keys, nkeys, kid, &key)) != APPROOV_VALID) {
+        return result;
+    }
+    alg = approov_alg_from_name(alg_item->valuestring);
+    if (!approov_key_accepts(key, alg)) {
         return APPROOV_BAD_ALG;
     }
 
-    /* Signature: exact length, then constant-time comparison. */
-    if (sig_len > sizeof(sig_bytes) / 3 * 4) {
+    /* Signature, then only a verified payload is parsed. */
+    if (sig_len > (SIGNATURE_MAX_LEN + 2) / 3 * 4) {
         return APPROOV_BAD_SIGNATURE;
     }
+    sig_bytes = apr_palloc(p, sig_len / 4 * 3 + 3);
     n = approov_b64url_decode(sig_bytes, sig, sig_len);
     if (n < 0) {
         return APPROOV_MALFORMED;
     }
-    if (n != HS256_MAC_LEN) {
-        return APPROOV_BAD_SIGNATURE;
-    }
-    hs256(key, token, header_len + 1 + payload_len, mac);
-    if (CRYPTO_memcmp(mac, sig_bytes, HS256_MAC_LEN) != 0) {
-        return APPROOV_BAD_SIGNATURE;
+    result = approov_key_verify(key, alg, token, header_len + 1 + payload_len,
+                                sig_bytes, (apr_size_t)n);
+    if (result != APPROOV_VALID) {
+        return result;
     }
 
-    /* Only now is the payload trusted enough to parse. */
     n = approov_b64url_decode(buf, dot1 + 1, payload_len);
     if (n < 0) {
         return APPROOV_MALFORMED;
@@ -720,6 +705,16 @@ approov_result_e approov_verify(apr_pool_t *p, const char *token,
         return APPROOV_NOT_YET_VALID;
     }
     return APPROOV_VALID;
+}
+
+approov_result_e approov_verify(apr_pool_t *p, const char *token,
+                                apr_size_t token_len,
+                                const approov_key_t *key,
+                                apr_int64_t leeway_seconds, apr_time_t now,
+                                approov_token_t *out)
+{
+    return approov_verify_keys(p, token, token_len, key ? &key : NULL,
+                               key ? 1 : 0, leeway_seconds, now, out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -757,18 +752,22 @@ const char *approov_sign(apr_pool_t *p, const approov_key_t *key,
                          const char *payload_json, apr_size_t payload_len)
 {
     apr_size_t size = (header_len + 2) / 3 * 4 + (payload_len + 2) / 3 * 4
-                      + (HS256_MAC_LEN + 2) / 3 * 4 + 3;
+                      + (64 + 2) / 3 * 4 + 3;
     char *token = apr_palloc(p, size), *t = token;
-    unsigned char mac[HS256_MAC_LEN];
+    unsigned char mac[64];
+    apr_size_t mac_len;
 
     t += approov_b64url_encode(t, (const unsigned char *)header_json,
                                header_len);
     *t++ = '.';
     t += approov_b64url_encode(t, (const unsigned char *)payload_json,
                                payload_len);
-    hs256(key, token, (apr_size_t)(t - token), mac);
+    mac_len = approov_key_mac(key, token, (apr_size_t)(t - token), mac);
+    if (!mac_len) {
+        return NULL;
+    }
     *t++ = '.';
-    approov_b64url_encode(t, mac, HS256_MAC_LEN);
+    approov_b64url_encode(t, mac, mac_len);
     return token;
 }
 
@@ -942,34 +941,47 @@ const char *approov_env_lookup(apr_pool_t *p, const char *text,
     return NULL;
 }
 
-const char *approov_env_file_lookup(apr_pool_t *p, const char *path,
-                                    const char *name, const char **value)
+const char *approov_read_file(apr_pool_t *p, const char *path,
+                              apr_size_t max, char **text, apr_size_t *len)
 {
     apr_file_t *f;
     apr_finfo_t finfo;
     apr_status_t rv;
-    apr_size_t len;
-    char *text, errbuf[128];
-    const char *err;
+    char errbuf[128];
 
     rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, p);
     if (rv != APR_SUCCESS) {
         return apr_psprintf(p, "cannot open %s: %s", path,
                             apr_strerror(rv, errbuf, sizeof(errbuf)));
     }
-    rv = apr_file_info_get(&finfo, APR_FINFO_SIZE, f);
-    if (rv != APR_SUCCESS || finfo.size > ENV_FILE_MAX) {
+    rv = apr_file_info_get(&finfo, APR_FINFO_SIZE | APR_FINFO_TYPE, f);
+    if (rv != APR_SUCCESS || finfo.filetype != APR_REG
+        || finfo.size > (apr_off_t)max) {
         apr_file_close(f);
-        return apr_psprintf(p, "%s is not a regular file of at most %d bytes",
-                            path, ENV_FILE_MAX);
+        return apr_psprintf(p, "%s is not a regular file of at most %"
+                            APR_SIZE_T_FMT " bytes", path, max);
     }
-    len = (apr_size_t)finfo.size;
-    text = apr_palloc(p, len + 1);
-    rv = apr_file_read_full(f, text, len, &len);
+    *len = (apr_size_t)finfo.size;
+    *text = apr_palloc(p, *len + 1);
+    rv = apr_file_read_full(f, *text, *len, len);
     apr_file_close(f);
     if (rv != APR_SUCCESS && rv != APR_EOF) {
         return apr_psprintf(p, "cannot read %s: %s", path,
                             apr_strerror(rv, errbuf, sizeof(errbuf)));
+    }
+    (*text)[*len] = '\0';
+    return NULL;
+}
+
+const char *approov_env_file_lookup(apr_pool_t *p, const char *path,
+                                    const char *name, const char **value)
+{
+    char *text;
+    apr_size_t len;
+    const char *err;
+
+    if ((err = approov_read_file(p, path, ENV_FILE_MAX, &text, &len))) {
+        return err;
     }
     err = approov_env_lookup(p, text, len, name, value);
     OPENSSL_cleanse(text, len);

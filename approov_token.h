@@ -14,6 +14,7 @@
 #define APPROOV_TOKEN_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <apr_time.h>
 #include <cjson/cJSON.h>
 
@@ -48,12 +49,28 @@ typedef enum {
     APPROOV_NO_PAY,         /* binding required, but the token has no pay */
     APPROOV_BAD_PAY,        /* pay is not a string */
     APPROOV_PAY_MISMATCH,   /* pay does not match the bound headers */
+    APPROOV_UNKNOWN_KID,    /* the token's kid names no configured key */
+    APPROOV_NO_KID,         /* no kid, and no single key without a kid */
     APPROOV_NO_KEY,         /* no key configured: a configuration fault */
     APPROOV_RESULT_COUNT
 } approov_result_e;
 
 typedef enum {
-    APPROOV_ALG_HS256 = 1
+    APPROOV_ALG_NONE = 0,
+    APPROOV_ALG_HS256,
+    APPROOV_ALG_HS384,
+    APPROOV_ALG_HS512,
+    APPROOV_ALG_RS256,
+    APPROOV_ALG_RS384,
+    APPROOV_ALG_RS512,
+    APPROOV_ALG_PS256,
+    APPROOV_ALG_PS384,
+    APPROOV_ALG_PS512,
+    APPROOV_ALG_ES256,
+    APPROOV_ALG_ES384,
+    APPROOV_ALG_ES512,
+    APPROOV_ALG_EDDSA,
+    APPROOV_ALG_COUNT
 } approov_alg_e;
 
 /* A verification key, prepared once and read-only afterwards. */
@@ -70,8 +87,10 @@ typedef struct {
 /* The stable, log-friendly name of a result code ("valid", "expired", ...). */
 const char *approov_result_name(approov_result_e result);
 
-/* The JOSE name of an algorithm ("HS256"). */
+/* The JOSE name of an algorithm ("HS256"), and back (exact spelling;
+ * APPROOV_ALG_NONE for anything else, "none" included). */
 const char *approov_alg_name(approov_alg_e alg);
+approov_alg_e approov_alg_from_name(const char *name);
 
 /*
  * Decode an operator-supplied base64 secret: standard or URL-safe alphabet,
@@ -83,22 +102,73 @@ const char *approov_alg_name(approov_alg_e alg);
 const char *approov_decode_secret(apr_pool_t *p, const char *text,
                                   unsigned char **out, apr_size_t *out_len);
 
+/* ---- keys (approov_keys.c) ---- */
+
 /*
- * Prepare an HMAC key: the inner and outer digest states are computed here,
- * once, so a verification hashes only the token.  The key material is wiped
- * when p is cleared.  Returns NULL for an empty or oversized secret.
+ * Prepare an HMAC key (HS256, HS384 or HS512): the inner and outer digest
+ * states are computed here, once, so a verification hashes only the token.
+ * The key material is wiped when p is cleared.  Returns NULL for an empty
+ * or oversized secret.
  */
 approov_key_t *approov_key_hmac(apr_pool_t *p, approov_alg_e alg,
                                 const unsigned char *secret, apr_size_t len);
 
-/* The algorithm a key accepts. */
-approov_alg_e approov_key_alg(const approov_key_t *key);
+/* A PEM public key (SubjectPublicKeyInfo): RSA of at least 2048 bits
+ * (RS256..RS512, PS256..PS512), EC P-256/P-384/P-521 (exactly ES256/ES384/
+ * ES512) or Ed25519 (EdDSA).  Returns NULL or an error message. */
+const char *approov_key_from_pem(apr_pool_t *p, const char *pem,
+                                 apr_size_t len, approov_key_t **out);
 
 /*
- * Verify a compact JWS token.  token need not be NUL-terminated.  now is the
- * current time (apr_time_now() in the module; injected by the tests).  When
- * out is not NULL it is filled in as far as verification got.
+ * The keys of a JWK Set (RFC 7517): kty RSA, EC, OKP (Ed25519) or oct,
+ * honouring alg (the key then verifies that algorithm only) and use (only
+ * "sig").  Keys of an unsupported kind are skipped with a message pushed
+ * on warnings (const char *); a broken key or file returns an error.
  */
+const char *approov_keys_from_jwks(apr_pool_t *p, const char *text,
+                                   apr_size_t len, apr_array_header_t *keys,
+                                   apr_array_header_t *warnings);
+
+/* An element of an apr_array_header_t of keys. */
+#define APPROOV_KEY_AT(keys, i) APR_ARRAY_IDX(keys, i, approov_key_t *)
+
+/* The key id, NULL for none; set once while configuring. */
+const char *approov_key_kid(const approov_key_t *key);
+void approov_key_set_kid(apr_pool_t *p, approov_key_t *key, const char *kid);
+
+/* Whether a key verifies an algorithm; the first one it does. */
+int approov_key_accepts(const approov_key_t *key, approov_alg_e alg);
+approov_alg_e approov_key_alg(const approov_key_t *key);
+
+/* Check a signature (JOSE form: ECDSA as r||s) with a key pinned to alg.
+ * Returns APPROOV_VALID, APPROOV_BAD_SIGNATURE, APPROOV_BAD_ALG, or
+ * APPROOV_MALFORMED for an ECDSA signature of the wrong length. */
+approov_result_e approov_key_verify(const approov_key_t *key,
+                                    approov_alg_e alg, const char *data,
+                                    apr_size_t len, const unsigned char *sig,
+                                    apr_size_t sig_len);
+
+/* The MAC of data under an HMAC key; returns its length, 0 for a key that
+ * is not HMAC.  mac must hold 64 bytes. */
+apr_size_t approov_key_mac(const approov_key_t *key, const char *data,
+                           apr_size_t len, unsigned char *mac);
+
+/* ---- tokens (approov_token.c) ---- */
+
+/*
+ * Verify a compact JWS token against a set of keys.  token need not be
+ * NUL-terminated.  now is the current time (apr_time_now() in the module;
+ * injected by the tests).  When out is not NULL it is filled in as far as
+ * verification got.  The key is chosen by the token's kid (see
+ * select_key()), and the token's alg must be one that key accepts.
+ */
+approov_result_e approov_verify_keys(apr_pool_t *p, const char *token,
+                                     apr_size_t token_len,
+                                     const approov_key_t *const *keys,
+                                     int nkeys, apr_int64_t leeway_seconds,
+                                     apr_time_t now, approov_token_t *out);
+
+/* approov_verify_keys() with a single key (NULL: APPROOV_NO_KEY). */
 approov_result_e approov_verify(apr_pool_t *p, const char *token,
                                 apr_size_t token_len,
                                 const approov_key_t *key,
@@ -124,7 +194,7 @@ approov_result_e approov_check_binding(const approov_token_t *token,
 
 /*
  * Make a compact JWS: base64url(header_json) '.' base64url(payload_json)
- * '.' base64url(MAC), allocated from p.  The JSON texts are taken as given;
+ * '.' base64url(MAC), allocated from p, with an HMAC key (NULL otherwise).  The JSON texts are taken as given;
  * for tests, demos and the approov-token tool, never on the request path.
  */
 const char *approov_sign(apr_pool_t *p, const approov_key_t *key,
@@ -170,6 +240,11 @@ cJSON *approov_json_parse_object(apr_pool_t *p, const unsigned char *text,
 const char *approov_env_lookup(apr_pool_t *p, const char *text,
                                apr_size_t len, const char *name,
                                const char **value);
+
+/* Read a whole file of at most max bytes (NUL-terminated copy in *text).
+ * Errors name the file. */
+const char *approov_read_file(apr_pool_t *p, const char *path,
+                              apr_size_t max, char **text, apr_size_t *len);
 
 /* Read a dotenv file (at most 64 KiB) and look name up in it.  Errors name
  * the file. */

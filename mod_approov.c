@@ -32,6 +32,7 @@ APLOG_USE_MODULE(approov);
 
 #define SECRET_VARIABLE "APPROOV_BASE64_SECRET"
 #define DEFAULT_TOKEN_HEADER "Approov-Token"
+#define KEY_FILE_MAX (64 * 1024)
 
 /* Where a scope's key came from; a higher rank wins inside one scope. */
 typedef enum {
@@ -44,7 +45,7 @@ typedef struct {
     int enabled;                    /* Approov On|Off; -1 while unset */
     const char *enabled_at;         /* "file:line" of Approov On */
 
-    const approov_key_t *key;       /* this scope's own key, if any */
+    apr_array_header_t *keys;       /* this scope's own keys, or NULL */
     key_rank_e key_rank;
 
     const char *header_name;        /* NULL while unset */
@@ -66,8 +67,9 @@ typedef struct {
     apr_array_header_t *enabled_confs;
     /* Whether some section of this server configures a key of its own. */
     int section_has_key;
-    /* APPROOV_BASE64_SECRET from httpd's environment, keyed at start-up. */
-    const approov_key_t *environment_key;
+    /* APPROOV_BASE64_SECRET from httpd's environment, keyed at start-up
+     * (one key, or NULL). */
+    apr_array_header_t *environment_keys;
 } approov_server_conf;
 
 /* What the access hook decided, kept for the check_access_ex hook. */
@@ -98,12 +100,12 @@ static void *merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf)
     conf->enabled = add->enabled != -1 ? add->enabled : base->enabled;
     conf->enabled_at = add->enabled != -1 ? add->enabled_at : base->enabled_at;
 
-    if (add->key) {
-        conf->key = add->key;
+    if (add->keys) {
+        conf->keys = add->keys;
         conf->key_rank = add->key_rank;
     }
     else {
-        conf->key = base->key;
+        conf->keys = base->keys;
         conf->key_rank = base->key_rank;
     }
 
@@ -166,61 +168,156 @@ static const char *set_enabled(cmd_parms *cmd, void *dconf, int flag)
 
 /* Decode and key a secret given as base64 text; the error never quotes
  * the secret. */
-static const char *key_from_base64(cmd_parms *cmd, const char *text,
-                                   const approov_key_t **key)
+static const char *key_from_base64(apr_pool_t *p, const char *text,
+                                   approov_key_t **key)
 {
     unsigned char *secret;
     apr_size_t len;
-    const char *err = approov_decode_secret(cmd->pool, text, &secret, &len);
+    const char *err = approov_decode_secret(p, text, &secret, &len);
 
     if (err) {
         return err;
     }
-    *key = approov_key_hmac(cmd->pool, APPROOV_ALG_HS256, secret, len);
+    *key = approov_key_hmac(p, APPROOV_ALG_HS256, secret, len);
     OPENSSL_cleanse(secret, len);
     if (!*key) {
-        return apr_psprintf(cmd->pool, "the decoded secret must be 1 to %d "
-                            "bytes long", APPROOV_SECRET_MAX_LEN);
+        return apr_psprintf(p, "the decoded secret must be 1 to %d bytes "
+                            "long", APPROOV_SECRET_MAX_LEN);
     }
     return NULL;
 }
 
-static void note_key(cmd_parms *cmd, approov_dir_conf *conf,
-                     const approov_key_t *key, key_rank_e rank)
+static apr_array_header_t *one_key(apr_pool_t *p, approov_key_t *key)
+{
+    apr_array_header_t *keys = apr_array_make(p, 1, sizeof(key));
+
+    *(approov_key_t **)apr_array_push(keys) = key;
+    return keys;
+}
+
+static void note_section_key(cmd_parms *cmd)
 {
     approov_server_conf *sconf =
         ap_get_module_config(cmd->server->module_config, &approov_module);
 
-    if (rank >= conf->key_rank) {
-        conf->key = key;
-        conf->key_rank = rank;
-    }
     if (cmd->path) {
         sconf->section_has_key = 1;
     }
 }
 
-static const char *set_base64_secret(cmd_parms *cmd, void *dconf,
-                                     const char *arg)
+/* Add a key given by a directive to its scope, where it replaces a key
+ * from an env file.  Two keys with one kid (or two without) are refused:
+ * a token could not say which it means. */
+static const char *add_key(cmd_parms *cmd, approov_dir_conf *conf,
+                           approov_key_t *key, const char *kid)
 {
-    approov_dir_conf *conf = dconf;
-    const approov_key_t *key;
+    int i;
+
+    approov_key_set_kid(cmd->pool, key, kid);
+    if (conf->key_rank != KEY_DIRECTIVE) {
+        conf->keys = apr_array_make(cmd->pool, 2, sizeof(key));
+        conf->key_rank = KEY_DIRECTIVE;
+    }
+    for (i = 0; i < conf->keys->nelts; i++) {
+        const char *other = approov_key_kid(APPROOV_KEY_AT(conf->keys, i));
+
+        if ((!kid && !other) || (kid && other && strcmp(kid, other) == 0)) {
+            return kid ? apr_psprintf(cmd->pool, "a key with kid '%s' is "
+                                      "already configured in this scope", kid)
+                       : "a key without a kid is already configured in this "
+                         "scope: give each key a kid";
+        }
+    }
+    *(approov_key_t **)apr_array_push(conf->keys) = key;
+    note_section_key(cmd);
+    return NULL;
+}
+
+static const char *set_base64_secret(cmd_parms *cmd, void *dconf,
+                                     const char *arg, const char *kid)
+{
+    approov_key_t *key;
     const char *err;
 
-    if (conf->key_rank == KEY_DIRECTIVE) {
-        return "ApproovBase64Secret is given twice in this scope";
+    if ((err = key_from_base64(cmd->pool, arg, &key)) == NULL) {
+        err = add_key(cmd, dconf, key, kid);
     }
-    if ((err = key_from_base64(cmd, arg, &key)) != NULL) {
-        return apr_pstrcat(cmd->pool, "ApproovBase64Secret: ", err, NULL);
+    return err ? apr_pstrcat(cmd->pool, "ApproovBase64Secret: ", err, NULL)
+               : NULL;
+}
+
+/* Read a key file of at most 64 KiB, named relative to ServerRoot. */
+static const char *read_key_file(cmd_parms *cmd, const char *arg,
+                                 const char **path, char **text,
+                                 apr_size_t *len)
+{
+    *path = ap_server_root_relative(cmd->temp_pool, arg);
+    if (!*path) {
+        return apr_pstrcat(cmd->pool, "invalid path ", arg, NULL);
     }
-    note_key(cmd, conf, key, KEY_DIRECTIVE);
+    return approov_read_file(cmd->temp_pool, *path, KEY_FILE_MAX, text, len);
+}
+
+static const char *set_public_key_file(cmd_parms *cmd, void *dconf,
+                                       const char *arg, const char *kid)
+{
+    approov_key_t *key;
+    const char *path, *err;
+    char *text;
+    apr_size_t len;
+
+    err = read_key_file(cmd, arg, &path, &text, &len);
+    if (!err && (err = approov_key_from_pem(cmd->pool, text, len, &key))) {
+        err = apr_pstrcat(cmd->pool, path, ": ", err, NULL);
+    }
+    if (!err) {
+        err = add_key(cmd, dconf, key, kid);
+    }
+    return err ? apr_pstrcat(cmd->pool, "ApproovPublicKeyFile: ", err, NULL)
+               : NULL;
+}
+
+static const char *set_jwks_file(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    apr_array_header_t *keys, *warnings;
+    const char *path, *err;
+    char *text;
+    apr_size_t len;
+    int i;
+
+    err = read_key_file(cmd, arg, &path, &text, &len);
+    if (!err) {
+        keys = apr_array_make(cmd->temp_pool, 4, sizeof(approov_key_t *));
+        warnings = apr_array_make(cmd->temp_pool, 1, sizeof(const char *));
+        if ((err = approov_keys_from_jwks(cmd->pool, text, len, keys,
+                                          warnings))) {
+            err = apr_pstrcat(cmd->pool, path, ": ", err, NULL);
+        }
+    }
+    if (err) {
+        return apr_pstrcat(cmd->pool, "ApproovJWKSFile: ", err, NULL);
+    }
+    for (i = 0; i < warnings->nelts; i++) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     "ApproovJWKSFile at %s:%d: %s: %s",
+                     cmd->directive->filename, cmd->directive->line_num, path,
+                     APR_ARRAY_IDX(warnings, i, const char *));
+    }
+    for (i = 0; i < keys->nelts; i++) {
+        approov_key_t *key = APPROOV_KEY_AT(keys, i);
+
+        if ((err = add_key(cmd, dconf, key, approov_key_kid(key)))) {
+            return apr_pstrcat(cmd->pool, "ApproovJWKSFile: ", path, ": ",
+                               err, NULL);
+        }
+    }
     return NULL;
 }
 
 static const char *set_env_file(cmd_parms *cmd, void *dconf, const char *arg)
 {
     approov_dir_conf *conf = dconf;
-    const approov_key_t *key;
+    approov_key_t *key;
     const char *path, *value, *err;
 
     if (conf->key_rank == KEY_ENV_FILE) {
@@ -233,14 +330,19 @@ static const char *set_env_file(cmd_parms *cmd, void *dconf, const char *arg)
     }
     err = approov_env_file_lookup(cmd->temp_pool, path, SECRET_VARIABLE,
                                   &value);
-    if (!err && (err = key_from_base64(cmd, value, &key)) != NULL) {
+    if (!err && (err = key_from_base64(cmd->pool, value, &key)) != NULL) {
         err = apr_pstrcat(cmd->pool, path, ": " SECRET_VARIABLE ": ", err,
                           NULL);
     }
     if (err) {
         return apr_pstrcat(cmd->pool, "ApproovEnvFile: ", err, NULL);
     }
-    note_key(cmd, conf, key, KEY_ENV_FILE);
+    /* Keys from directives in the same scope take precedence. */
+    if (conf->key_rank != KEY_DIRECTIVE) {
+        conf->keys = one_key(cmd->pool, key);
+        conf->key_rank = KEY_ENV_FILE;
+    }
+    note_section_key(cmd);
     return NULL;
 }
 
@@ -347,10 +449,17 @@ static const command_rec approov_cmds[] = {
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                  "On to require a valid Approov token here; Off (the "
                  "default) to let requests through unchecked"),
-    AP_INIT_TAKE1("ApproovBase64Secret", set_base64_secret, NULL,
+    AP_INIT_TAKE12("ApproovBase64Secret", set_base64_secret, NULL,
+                   RSRC_CONF | ACCESS_CONF,
+                   "The Approov token secret, base64 or base64url, as printed "
+                   "by 'approov secret -get base64', and its kid if any"),
+    AP_INIT_TAKE12("ApproovPublicKeyFile", set_public_key_file, NULL,
+                   RSRC_CONF | ACCESS_CONF,
+                   "A PEM public key file (RSA, EC or Ed25519) and its kid "
+                   "if any"),
+    AP_INIT_TAKE1("ApproovJWKSFile", set_jwks_file, NULL,
                   RSRC_CONF | ACCESS_CONF,
-                  "The Approov token secret, base64 or base64url, as printed "
-                  "by 'approov secret -get base64'"),
+                  "A JWK Set file of the keys tokens may be signed with"),
     AP_INIT_TAKE1("ApproovEnvFile", set_env_file, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "A dotenv file (relative to ServerRoot) that sets "
@@ -395,24 +504,19 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                         server_rec *main_server)
 {
     const char *text = getenv(SECRET_VARIABLE);
-    const approov_key_t *environment_key = NULL;
+    apr_array_header_t *environment_keys = NULL;
     const char *environment_error = NULL;
     server_rec *s;
     int failed = 0, i;
 
     (void)plog;
+    (void)ptemp;
     if (text && *text) {
-        unsigned char *secret;
-        apr_size_t len;
+        approov_key_t *key;
 
-        environment_error = approov_decode_secret(ptemp, text, &secret, &len);
+        environment_error = key_from_base64(pconf, text, &key);
         if (!environment_error) {
-            environment_key = approov_key_hmac(pconf, APPROOV_ALG_HS256,
-                                               secret, len);
-            OPENSSL_cleanse(secret, len);
-            if (!environment_key) {
-                environment_error = "the decoded secret is too long";
-            }
+            environment_keys = one_key(pconf, key);
         }
     }
 
@@ -423,11 +527,11 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             ap_get_module_config(s->lookup_defaults, &approov_module);
         approov_dir_conf **confs = (approov_dir_conf **)sconf->enabled_confs->elts;
 
-        sconf->environment_key = environment_key;
+        sconf->environment_keys = environment_keys;
         for (i = 0; i < sconf->enabled_confs->nelts; i++) {
             const approov_dir_conf *conf = confs[i];
 
-            if (conf->key || server_dconf->key || environment_key) {
+            if (conf->keys || server_dconf->keys || environment_keys) {
                 continue;
             }
             if (conf != server_dconf && sconf->section_has_key) {
@@ -687,7 +791,7 @@ static int check_token(request_rec *r)
     const approov_dir_conf *conf =
         ap_get_module_config(r->per_dir_config, &approov_module);
     const approov_server_conf *sconf;
-    const approov_key_t *key;
+    const apr_array_header_t *keys;
     const char *value;
     approov_token_t token;
     approov_result_e result;
@@ -696,13 +800,13 @@ static int check_token(request_rec *r)
     if (conf->enabled != 1) {
         return DECLINED;
     }
-    key = conf->key;
-    if (!key) {
+    keys = conf->keys;
+    if (!keys) {
         sconf = ap_get_module_config(r->server->module_config,
                                      &approov_module);
-        key = sconf->environment_key;
+        keys = sconf->environment_keys;
     }
-    if (!key) {
+    if (!keys) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "Approov On at %s has no secret: request refused",
                       conf->enabled_at);
@@ -725,9 +829,11 @@ static int check_token(request_rec *r)
     }
     else {
         value += conf->header_prefix_len;
-        result = approov_verify(r->pool, value, strlen(value), key,
-                                conf->leeway > 0 ? conf->leeway : 0,
-                                r->request_time, &token);
+        result = approov_verify_keys(r->pool, value, strlen(value),
+                                     (const approov_key_t *const *)keys->elts,
+                                     keys->nelts,
+                                     conf->leeway > 0 ? conf->leeway : 0,
+                                     r->request_time, &token);
         if (result == APPROOV_VALID && conf->binding) {
             result = check_binding(r, conf, &token);
         }
