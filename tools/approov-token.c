@@ -13,6 +13,11 @@
 #include <apr_tables.h>
 #include <apr_time.h>
 
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
 #include "approov_token.h"
 
 #define SECRET_VARIABLE "APPROOV_BASE64_SECRET"
@@ -20,7 +25,8 @@
 #define EXIT_USAGE 2
 
 static const char usage[] =
-"usage: approov-token mint   [KEY] [--exp-in SECONDS] [--claim NAME=STRING]...\n"
+"usage: approov-token mint   [KEY | --private-key PEM --alg ALG]\n"
+"                            [--exp-in SECONDS] [--claim NAME=STRING]...\n"
 "                            [--claim NAME:=JSON]... [--bind-header VALUE]...\n"
 "                            [--kid KID]\n"
 "       approov-token verify [KEY] [--leeway SECONDS] [--now EPOCH]\n"
@@ -30,9 +36,13 @@ static const char usage[] =
 "KEY is one of:\n"
 "  --secret BASE64        the secret, as 'approov secret -get base64' prints it\n"
 "  --env-file PATH        a dotenv file that sets " SECRET_VARIABLE "\n"
+"  --public-key PEM       (verify) a PEM public key: RSA, EC or Ed25519\n"
+"  --jwks FILE            (verify) a JWK Set\n"
 "  (neither)              " SECRET_VARIABLE " from the environment\n"
 "\n"
-"mint prints a fresh HS256 token: exp is now + --exp-in (default 300 s);\n"
+"mint prints a fresh token, HS256 with a secret, or signed with --private-key\n"
+"(RS256..RS512, PS256..PS512, ES256/ES384/ES512, EdDSA): exp is now + --exp-in\n"
+"(default 300 s);\n"
 "--claim adds a string claim (NAME=STRING) or any JSON value (NAME:=JSON);\n"
 "--bind-header sets pay to bind the token to those header values, in order.\n"
 "\n"
@@ -100,9 +110,86 @@ static const approov_key_t *load_key(apr_pool_t *p, const char *secret,
     return key;
 }
 
+/* Sign header.payload with a private key, JOSE style (ECDSA as r||s). */
+static const char *sign_with_private_key(apr_pool_t *p, const char *path,
+                                         approov_alg_e alg,
+                                         const char *header, const char *claims)
+{
+    const char *name = approov_alg_name(alg);
+    FILE *f = fopen(path, "r");
+    EVP_PKEY *pkey;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    const EVP_MD *md = NULL;
+    unsigned char *sig;
+    size_t sig_len = 0;
+    char *input, *t, *out;
+    int coord = 0;
+
+    if (!f) {
+        die(apr_psprintf(p, "cannot open %s", path));
+    }
+    pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!pkey) {
+        die(apr_psprintf(p, "%s: no PEM private key", path));
+    }
+    if (name[2] == '2') md = EVP_sha256();
+    else if (name[2] == '3') md = EVP_sha384();
+    else if (name[2] == '5') md = EVP_sha512();
+    if (alg == APPROOV_ALG_EDDSA) md = NULL;
+    if (alg == APPROOV_ALG_ES256) coord = 32;
+    if (alg == APPROOV_ALG_ES384) coord = 48;
+    if (alg == APPROOV_ALG_ES512) coord = 66;
+
+    input = apr_palloc(p, strlen(header) * 2 + strlen(claims) * 2 + 8);
+    t = input + approov_b64url_encode(input, (const unsigned char *)header,
+                                      strlen(header));
+    *t++ = '.';
+    t += approov_b64url_encode(t, (const unsigned char *)claims,
+                               strlen(claims));
+    if (EVP_DigestSignInit(ctx, &pctx, md, NULL, pkey) != 1) {
+        die(apr_psprintf(p, "%s cannot sign %s", path, name));
+    }
+    if (name[0] == 'P') {
+        EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
+    }
+    EVP_DigestSign(ctx, NULL, &sig_len, (unsigned char *)input,
+                   (size_t)(t - input));
+    sig = apr_palloc(p, sig_len);
+    if (EVP_DigestSign(ctx, sig, &sig_len, (unsigned char *)input,
+                       (size_t)(t - input)) != 1) {
+        die(apr_psprintf(p, "%s cannot sign %s", path, name));
+    }
+    if (coord) {
+        const unsigned char *der = sig;
+        ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &der, (long)sig_len);
+        unsigned char *raw = apr_pcalloc(p, 2 * (apr_size_t)coord);
+
+        if (!es) {
+            die("ECDSA signature could not be decoded");
+        }
+        BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, coord);
+        BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + coord, coord);
+        ECDSA_SIG_free(es);
+        sig = raw;
+        sig_len = 2 * (size_t)coord;
+    }
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(pkey);
+    out = apr_palloc(p, (apr_size_t)(t - input) + sig_len * 2 + 4);
+    memcpy(out, input, (apr_size_t)(t - input));
+    out[t - input] = '.';
+    approov_b64url_encode(out + (t - input) + 1, sig, sig_len);
+    return out;
+}
+
 static int mint(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *secret = NULL, *env_file = NULL, *kid = NULL;
+    const char *private_key = NULL;
+    approov_alg_e alg = APPROOV_ALG_HS256;
     apr_int64_t exp_in = 300;
     apr_array_header_t *bind = apr_array_make(p, 2, sizeof(const char *));
     cJSON *header = cJSON_CreateObject(), *claims = cJSON_CreateObject();
@@ -120,6 +207,15 @@ static int mint(apr_pool_t *p, int argc, const char *const *argv)
         }
         else if (!strcmp(arg, "--exp-in")) {
             exp_in = parse_int(next_arg(argc, argv, &i), "--exp-in");
+        }
+        else if (!strcmp(arg, "--private-key")) {
+            private_key = next_arg(argc, argv, &i);
+        }
+        else if (!strcmp(arg, "--alg")) {
+            alg = approov_alg_from_name(next_arg(argc, argv, &i));
+            if (alg == APPROOV_ALG_NONE) {
+                die("--alg: unknown algorithm");
+            }
         }
         else if (!strcmp(arg, "--kid")) {
             kid = next_arg(argc, argv, &i);
@@ -155,10 +251,12 @@ static int mint(apr_pool_t *p, int argc, const char *const *argv)
                              arg));
         }
     }
-    key = load_key(p, secret, env_file);
+    key = private_key ? NULL : load_key(p, secret, env_file);
+    if (private_key && alg <= APPROOV_ALG_HS512) {
+        die("--private-key needs --alg RS*, PS*, ES* or EdDSA");
+    }
 
-    cJSON_AddStringToObject(header, "alg",
-                            approov_alg_name(approov_key_alg(key)));
+    cJSON_AddStringToObject(header, "alg", approov_alg_name(alg));
     cJSON_AddStringToObject(header, "typ", "JWT");
     if (kid) {
         cJSON_AddStringToObject(header, "kid", kid);
@@ -178,8 +276,10 @@ static int mint(apr_pool_t *p, int argc, const char *const *argv)
     }
     header_text = cJSON_PrintUnformatted(header);
     claims_text = cJSON_PrintUnformatted(claims);
-    puts(approov_sign(p, key, header_text, strlen(header_text),
-                      claims_text, strlen(claims_text)));
+    puts(private_key
+         ? sign_with_private_key(p, private_key, alg, header_text, claims_text)
+         : approov_sign(p, key, header_text, strlen(header_text),
+                        claims_text, strlen(claims_text)));
     cJSON_free(header_text);
     cJSON_free(claims_text);
     cJSON_Delete(header);
@@ -232,6 +332,8 @@ static char *read_stdin(apr_pool_t *p)
 static int verify(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *secret = NULL, *env_file = NULL, *token = NULL;
+    const char *public_key = NULL, *jwks = NULL;
+    apr_array_header_t *keys = apr_array_make(p, 2, sizeof(approov_key_t *));
     apr_int64_t leeway = 0;
     apr_time_t now = apr_time_now();
     apr_array_header_t *bind = apr_array_make(p, 2, sizeof(const char *));
@@ -247,6 +349,12 @@ static int verify(apr_pool_t *p, int argc, const char *const *argv)
         }
         else if (!strcmp(arg, "--env-file")) {
             env_file = next_arg(argc, argv, &i);
+        }
+        else if (!strcmp(arg, "--public-key")) {
+            public_key = next_arg(argc, argv, &i);
+        }
+        else if (!strcmp(arg, "--jwks")) {
+            jwks = next_arg(argc, argv, &i);
         }
         else if (!strcmp(arg, "--leeway")) {
             leeway = parse_int(next_arg(argc, argv, &i), "--leeway");
@@ -269,13 +377,44 @@ static int verify(apr_pool_t *p, int argc, const char *const *argv)
                              arg));
         }
     }
-    key = load_key(p, secret, env_file);
+    if (public_key || jwks) {
+        char *text;
+        apr_size_t len;
+        const char *err;
+        approov_key_t *pem_key;
+        apr_array_header_t *warnings =
+            apr_array_make(p, 1, sizeof(const char *));
+
+        if (public_key) {
+            if ((err = approov_read_file(p, public_key, 65536, &text, &len))
+                || (err = approov_key_from_pem(p, text, len, &pem_key))) {
+                die(err);
+            }
+            *(approov_key_t **)apr_array_push(keys) = pem_key;
+        }
+        if (jwks) {
+            if ((err = approov_read_file(p, jwks, 65536, &text, &len))
+                || (err = approov_keys_from_jwks(p, text, len, keys,
+                                                 warnings))) {
+                die(err);
+            }
+            for (i = 0; i < warnings->nelts; i++) {
+                fprintf(stderr, "approov-token: %s: %s\n", jwks,
+                        APR_ARRAY_IDX(warnings, i, const char *));
+            }
+        }
+    }
+    else {
+        key = load_key(p, secret, env_file);
+        *(const approov_key_t **)apr_array_push(keys) = key;
+    }
     if (!token || !strcmp(token, "-")) {
         token = read_stdin(p);
     }
 
-    result = approov_verify(p, token, strlen(token), key, leeway, now,
-                            &parsed);
+    result = approov_verify_keys(p, token, strlen(token),
+                                 (const approov_key_t *const *)keys->elts,
+                                 keys->nelts, leeway, now, &parsed);
     if (result == APPROOV_VALID && bind->nelts) {
         result = approov_check_binding(&parsed,
                                        (const char *const *)bind->elts,
