@@ -21,9 +21,6 @@
 
 #include "approov_token.h"
 
-/* Largest signature accepted: RSA with a 8192-bit modulus. */
-#define SIGNATURE_MAX_LEN 1024
-
 static const char *const result_names[APPROOV_RESULT_COUNT] = {
     "valid",
     "missing",
@@ -663,10 +660,9 @@ approov_result_e approov_verify_keys(apr_pool_t *p, const char *token,
         return APPROOV_BAD_ALG;
     }
 
-    /* Signature, then only a verified payload is parsed. */
-    if (sig_len > (SIGNATURE_MAX_LEN + 2) / 3 * 4) {
-        return APPROOV_BAD_SIGNATURE;
-    }
+    /* Signature, then only a verified payload is parsed.  The segment is
+     * decoded whatever its length (bounded by the token's), so a bad byte
+     * is MALFORMED and a wrong length is left to the key to judge. */
     sig_bytes = apr_palloc(p, sig_len / 4 * 3 + 3);
     n = approov_b64url_decode(sig_bytes, sig, sig_len);
     if (n < 0) {
