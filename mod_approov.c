@@ -24,6 +24,7 @@
 #include "mod_core.h"
 #include "mod_status.h"
 
+#include "approov_msgsig.h"
 #include "approov_token.h"
 
 module AP_MODULE_DECLARE_DATA approov_module;
@@ -33,6 +34,45 @@ APLOG_USE_MODULE(approov);
 #define SECRET_VARIABLE "APPROOV_BASE64_SECRET"
 #define DEFAULT_TOKEN_HEADER "Approov-Token"
 #define KEY_FILE_MAX (64 * 1024)
+
+/* Message signing defaults. */
+#define SIGNING_MAX_AGE_DEFAULT 300
+#define SIGNING_SKEW_DEFAULT 60
+#define SIGNING_MAX_BODY_DEFAULT (1024 * 1024)
+
+typedef enum {
+    SIGNING_UNSET = -1,
+    SIGNING_OFF = 0,
+    SIGNING_IF_PRESENT,
+    SIGNING_REQUIRED
+} signing_mode_e;
+
+/*
+ * Outcomes of a request check, for APPROOV_RESULT, the log and the
+ * counters: the token's results, then message signing's (valid left out),
+ * then Content-Digest's, then the two the glue decides itself.
+ */
+#define OUTCOME_SIG_BASE (APPROOV_RESULT_COUNT - 1)
+#define OUTCOME_DIGEST_BASE (OUTCOME_SIG_BASE + APPROOV_SIG_RESULT_COUNT - 1)
+#define OUTCOME_SIG_NO_IPK (OUTCOME_DIGEST_BASE + APPROOV_DIGEST_RESULT_COUNT)
+#define OUTCOME_SIG_BODY_TOO_LARGE (OUTCOME_SIG_NO_IPK + 1)
+#define OUTCOME_COUNT (OUTCOME_SIG_BODY_TOO_LARGE + 1)
+
+static const char *outcome_name(int outcome)
+{
+    if (outcome < APPROOV_RESULT_COUNT) {
+        return approov_result_name((approov_result_e)outcome);
+    }
+    if (outcome <= OUTCOME_DIGEST_BASE) {
+        return approov_sig_result_name(
+            (approov_sig_result_e)(outcome - OUTCOME_SIG_BASE));
+    }
+    if (outcome < OUTCOME_SIG_NO_IPK) {
+        return approov_digest_result_name(
+            (approov_digest_result_e)(outcome - OUTCOME_DIGEST_BASE));
+    }
+    return outcome == OUTCOME_SIG_NO_IPK ? "sig_no_ipk" : "sig_body_too_large";
+}
 
 /* Where a scope's key came from; a higher rank wins inside one scope. */
 typedef enum {
@@ -58,6 +98,11 @@ typedef struct {
     apr_array_header_t *binding;    /* header names; NULL while unset */
     int binding_optional;           /* -1 while unset */
     int report_only;                /* -1 while unset */
+
+    signing_mode_e signing;         /* ApproovMessageSigning */
+    int signing_max_age;            /* seconds; -1 while unset */
+    int signing_skew;               /* seconds; -1 while unset */
+    apr_off_t signing_max_body;     /* bytes; -1 while unset */
 } approov_dir_conf;
 
 typedef struct {
@@ -89,6 +134,10 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     conf->leeway = -1;
     conf->binding_optional = -1;
     conf->report_only = -1;
+    conf->signing = SIGNING_UNSET;
+    conf->signing_max_age = -1;
+    conf->signing_skew = -1;
+    conf->signing_max_body = -1;
     return conf;
 }
 
@@ -128,6 +177,14 @@ static void *merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf)
                              ? add->binding_optional : base->binding_optional;
     conf->report_only = add->report_only != -1 ? add->report_only
                                                : base->report_only;
+    conf->signing = add->signing != SIGNING_UNSET ? add->signing
+                                                  : base->signing;
+    conf->signing_max_age = add->signing_max_age != -1
+                            ? add->signing_max_age : base->signing_max_age;
+    conf->signing_skew = add->signing_skew != -1 ? add->signing_skew
+                                                 : base->signing_skew;
+    conf->signing_max_body = add->signing_max_body != -1
+                             ? add->signing_max_body : base->signing_max_body;
     return conf;
 }
 
@@ -444,6 +501,68 @@ static const char *set_report_only(cmd_parms *cmd, void *dconf, int flag)
     return NULL;
 }
 
+static const char *set_signing(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    approov_dir_conf *conf = dconf;
+
+    (void)cmd;
+    if (!strcasecmp(arg, "Off")) {
+        conf->signing = SIGNING_OFF;
+    }
+    else if (!strcasecmp(arg, "IfPresent")) {
+        conf->signing = SIGNING_IF_PRESENT;
+    }
+    else if (!strcasecmp(arg, "Required")) {
+        conf->signing = SIGNING_REQUIRED;
+    }
+    else {
+        return "ApproovMessageSigning: must be Off, IfPresent or Required";
+    }
+    return NULL;
+}
+
+/* A whole number from 0 to max, for the directive named by cmd. */
+static const char *parse_bounded(cmd_parms *cmd, const char *arg,
+                                 apr_int64_t max, apr_int64_t *value)
+{
+    char *end;
+
+    *value = apr_strtoi64(arg, &end, 10);
+    if (!apr_isdigit(*arg) || *end || *value < 0 || *value > max) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number from "
+                            "0 to %" APR_INT64_T_FMT, cmd->cmd->name, arg,
+                            max);
+    }
+    return NULL;
+}
+
+static const char *set_signing_number(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
+{
+    approov_dir_conf *conf = dconf;
+    apr_int64_t value;
+    const char *err;
+
+    switch ((long)cmd->info) {
+    case 0:
+        if (!(err = parse_bounded(cmd, arg, 86400, &value))) {
+            conf->signing_max_age = (int)value;
+        }
+        break;
+    case 1:
+        if (!(err = parse_bounded(cmd, arg, 3600, &value))) {
+            conf->signing_skew = (int)value;
+        }
+        break;
+    default:
+        if (!(err = parse_bounded(cmd, arg, 64 * 1024 * 1024, &value))) {
+            conf->signing_max_body = (apr_off_t)value;
+        }
+        break;
+    }
+    return err;
+}
+
 static const command_rec approov_cmds[] = {
     AP_INIT_FLAG("Approov", set_enabled, NULL,
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
@@ -484,6 +603,22 @@ static const command_rec approov_cmds[] = {
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                  "On to let tokens without a pay claim through a binding "
                  "check (default Off)"),
+    AP_INIT_TAKE1("ApproovMessageSigning", set_signing, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                  "Off (the default), IfPresent (check the install signature "
+                  "of tokens that carry ipk) or Required"),
+    AP_INIT_TAKE1("ApproovMessageSigningMaxAge", set_signing_number,
+                  (void *)0, RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                  "Oldest accepted signature, seconds after its created "
+                  "time (default 300)"),
+    AP_INIT_TAKE1("ApproovMessageSigningClockSkew", set_signing_number,
+                  (void *)1, RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                  "Seconds a signature's created time may lie in the future, "
+                  "and its expires time in the past (default 60)"),
+    AP_INIT_TAKE1("ApproovMessageSigningMaxBody", set_signing_number,
+                  (void *)2, RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                  "Largest request body read to check a signed "
+                  "Content-Digest, in bytes (default 1048576)"),
     AP_INIT_FLAG("ApproovReportOnly", set_report_only, NULL,
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                  "On to log and count failures but let requests through "
@@ -572,7 +707,7 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
  * shared memory that every child inherits.  It belongs to the process pool,
  * so it outlives graceful restarts; children only increment it. */
 #define COUNTER_MODES 2
-#define COUNTER_SLOTS (COUNTER_MODES * APPROOV_RESULT_COUNT)
+#define COUNTER_SLOTS (COUNTER_MODES * OUTCOME_COUNT)
 #define COUNTERS_KEY "mod_approov.counters"
 
 static volatile apr_uint64_t *counters;
@@ -603,11 +738,11 @@ static int create_counters(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-static void count(int report_only, approov_result_e result)
+static void count(int report_only, int outcome)
 {
     if (counters) {
-        apr_atomic_inc64(&counters[(report_only ? APPROOV_RESULT_COUNT : 0)
-                                   + result]);
+        apr_atomic_inc64(&counters[(report_only ? OUTCOME_COUNT : 0)
+                                   + outcome]);
     }
 }
 
@@ -642,20 +777,20 @@ static int show_counters(request_rec *r, int flags)
         ap_rputs("<hr />\n<h2>Approov token checks</h2>\n"
                  "<table>\n<tr><th>result</th><th>enforced</th>"
                  "<th>report-only</th></tr>\n", r);
-        for (result = 0; result < APPROOV_RESULT_COUNT; result++) {
+        for (result = 0; result < OUTCOME_COUNT; result++) {
             ap_rprintf(r, "<tr><td>%s</td><td>%" APR_UINT64_T_FMT "</td><td>%"
                        APR_UINT64_T_FMT "</td></tr>\n",
-                       approov_result_name(result), counters[result],
-                       counters[APPROOV_RESULT_COUNT + result]);
+                       outcome_name(result), counters[result],
+                       counters[OUTCOME_COUNT + result]);
         }
         ap_rputs("</table>\n", r);
         return OK;
     }
     for (mode = 0; mode < COUNTER_MODES; mode++) {
-        for (result = 0; result < APPROOV_RESULT_COUNT; result++) {
+        for (result = 0; result < OUTCOME_COUNT; result++) {
             ap_rprintf(r, "Approov%s%s: %" APR_UINT64_T_FMT "\n", modes[mode],
-                       camel_name(r->pool, approov_result_name(result)),
-                       counters[mode * APPROOV_RESULT_COUNT + result]);
+                       camel_name(r->pool, outcome_name(result)),
+                       counters[mode * OUTCOME_COUNT + result]);
         }
     }
     return OK;
@@ -779,12 +914,182 @@ static approov_result_e check_binding(request_rec *r,
                                  conf->binding_optional == 1);
 }
 
+/* ------------------------------------------------------------------ */
+/* message signing                                                     */
+
+static ap_filter_rec_t *replay_filter;
+
+/* Input filter that hands the handler (or mod_proxy) the body the access
+ * hook read to check its Content-Digest, then EOS. */
+static apr_status_t replay_body(ap_filter_t *f, apr_bucket_brigade *bb,
+                                ap_input_mode_t mode, apr_read_type_e block,
+                                apr_off_t readbytes)
+{
+    apr_bucket_brigade *kept = f->ctx;
+    apr_bucket *e, *copy;
+    apr_status_t rv;
+
+    if (mode == AP_MODE_INIT || mode == AP_MODE_EATCRLF) {
+        return APR_SUCCESS;
+    }
+    if (APR_BRIGADE_EMPTY(kept)) {
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
+        return APR_SUCCESS;
+    }
+    if (mode == AP_MODE_GETLINE) {
+        return apr_brigade_split_line(bb, kept, block, HUGE_STRING_LEN);
+    }
+    if (mode == AP_MODE_EXHAUSTIVE) {
+        APR_BRIGADE_CONCAT(bb, kept);
+        return APR_SUCCESS;
+    }
+    rv = apr_brigade_partition(kept, readbytes, &e);
+    if (rv != APR_SUCCESS && rv != APR_INCOMPLETE) {
+        return rv;
+    }
+    if (mode == AP_MODE_SPECULATIVE) {
+        apr_bucket *b;
+
+        for (b = APR_BRIGADE_FIRST(kept); b != e; b = APR_BUCKET_NEXT(b)) {
+            if ((rv = apr_bucket_copy(b, &copy)) != APR_SUCCESS) {
+                return rv;
+            }
+            APR_BRIGADE_INSERT_TAIL(bb, copy);
+        }
+        return APR_SUCCESS;
+    }
+    while (!APR_BRIGADE_EMPTY(kept) && APR_BRIGADE_FIRST(kept) != e) {
+        apr_bucket *b = APR_BRIGADE_FIRST(kept);
+
+        APR_BUCKET_REMOVE(b);
+        APR_BRIGADE_INSERT_TAIL(bb, b);
+    }
+    return APR_SUCCESS;
+}
+
+/* Read the whole request body, at most limit bytes, into memory, and keep
+ * it for the handler.  Returns OK, the outcome for a body over the limit
+ * (as a negative number), or an HTTP status for a client that failed. */
+static int read_body(request_rec *r, apr_off_t limit, const char **body,
+                     apr_size_t *len)
+{
+    apr_bucket_brigade *bb, *kept;
+    apr_off_t total = 0;
+    int eos = 0;
+
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    kept = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    while (!eos) {
+        apr_bucket *e;
+        apr_status_t rv = ap_get_brigade(r->input_filters, bb,
+                                         AP_MODE_READBYTES, APR_BLOCK_READ,
+                                         HUGE_STRING_LEN);
+        if (rv != APR_SUCCESS) {
+            return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+        }
+        for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
+             e = APR_BUCKET_NEXT(e)) {
+            if (APR_BUCKET_IS_EOS(e)) {
+                eos = 1;
+            }
+            apr_bucket_setaside(e, r->pool);
+        }
+        APR_BRIGADE_CONCAT(kept, bb);
+        apr_brigade_length(kept, 1, &total);
+        if (total > limit) {
+            return -OUTCOME_SIG_BODY_TOO_LARGE;
+        }
+    }
+    if (apr_brigade_pflatten(kept, (char **)body, len, r->pool)
+        != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ap_add_input_filter_handle(replay_filter, kept, r, r->connection);
+    return OK;
+}
+
+/* The request, as RFC 9421 derived components see it. */
+static void describe_request(request_rec *r, const approov_dir_conf *conf,
+                             approov_msgsig_request_t *req)
+{
+    const char *host = apr_table_get(r->headers_in, "Host");
+
+    memset(req, 0, sizeof(*req));
+    req->method = r->method;
+    req->scheme = ap_http_scheme(r);
+    req->authority = host ? host : r->hostname;
+    req->path = r->parsed_uri.path ? r->parsed_uri.path : "/";
+    req->query = r->parsed_uri.query;
+    req->field = approov_msgsig_table_field;
+    req->field_ctx = r->headers_in;
+    req->token_field = conf->header_name;
+}
+
+/*
+ * The install signature of a request with a valid token: its outcome, 0
+ * for valid.  A status other than OK in *status means the client failed
+ * while its body was read.
+ */
+static int check_message_signature(request_rec *r,
+                                   const approov_dir_conf *conf,
+                                   const approov_token_t *token, int *status)
+{
+    const cJSON *ipk = cJSON_GetObjectItemCaseSensitive(token->claims, "ipk");
+    approov_msgsig_request_t req;
+    approov_msgsig_t sig;
+    approov_sig_result_e result;
+    approov_digest_result_e digest;
+    const char *body;
+    apr_size_t len;
+    int rv;
+
+    *status = OK;
+    if (!ipk) {
+        return conf->signing == SIGNING_REQUIRED ? OUTCOME_SIG_NO_IPK : 0;
+    }
+    if (!cJSON_IsString(ipk)) {
+        return OUTCOME_SIG_BASE + APPROOV_SIG_BAD_IPK;
+    }
+    describe_request(r, conf, &req);
+    result = approov_msgsig_verify(
+        r->pool, &req, apr_table_get(r->headers_in, "Signature-Input"),
+        apr_table_get(r->headers_in, "Signature"), ipk->valuestring,
+        r->request_time,
+        conf->signing_max_age >= 0 ? conf->signing_max_age
+                                   : SIGNING_MAX_AGE_DEFAULT,
+        conf->signing_skew >= 0 ? conf->signing_skew : SIGNING_SKEW_DEFAULT,
+        &sig);
+    if (result != APPROOV_SIG_VALID) {
+        return OUTCOME_SIG_BASE + result;
+    }
+    if (!sig.covers_content_digest) {
+        return 0;
+    }
+    /* The signature vouches for the Content-Digest header; the body must
+     * match it before any handler or backend sees the request. */
+    rv = read_body(r, conf->signing_max_body >= 0 ? conf->signing_max_body
+                                                  : SIGNING_MAX_BODY_DEFAULT,
+                   &body, &len);
+    if (rv < 0) {
+        return -rv;
+    }
+    if (rv != OK) {
+        *status = rv;
+        return 0;
+    }
+    digest = approov_content_digest_check(
+        r->pool, apr_table_get(r->headers_in, "Content-Digest"),
+        (const unsigned char *)body, len);
+    return digest == APPROOV_DIGEST_VALID ? 0 : OUTCOME_DIGEST_BASE + digest;
+}
+
 /*
  * check_access hook.  Returns DECLINED where Approov is off, OK for a valid
  * token (or any token in report-only mode), the configured failure status
- * (401 or 400) for any bad or missing token, and 500 only for a scope left
- * without a key (a .htaccess file that turned Approov On where no secret
- * reaches it).
+ * (401 or 400) for any bad or missing token or signature, a 4xx status
+ * from httpd when a signed body cannot be read from the client, and 500
+ * only for a scope left without a key (a .htaccess file that turned
+ * Approov On where no secret reaches it).
  */
 static int check_token(request_rec *r)
 {
@@ -792,10 +1097,9 @@ static int check_token(request_rec *r)
         ap_get_module_config(r->per_dir_config, &approov_module);
     const approov_server_conf *sconf;
     const apr_array_header_t *keys;
-    const char *value;
+    const char *value, *name;
     approov_token_t token;
-    approov_result_e result;
-    int report_only, status;
+    int outcome, report_only, status = OK;
 
     if (conf->enabled != 1) {
         return DECLINED;
@@ -820,39 +1124,44 @@ static int check_token(request_rec *r)
                           conf->header_name ? conf->header_name
                                             : DEFAULT_TOKEN_HEADER);
     if (!value || !*value) {
-        result = APPROOV_MISSING;
+        outcome = APPROOV_MISSING;
     }
     else if (conf->header_prefix_len
              && strncmp(value, conf->header_prefix,
                         conf->header_prefix_len) != 0) {
-        result = APPROOV_BAD_PREFIX;
+        outcome = APPROOV_BAD_PREFIX;
     }
     else {
         value += conf->header_prefix_len;
-        result = approov_verify_keys(r->pool, value, strlen(value),
-                                     (const approov_key_t *const *)keys->elts,
-                                     keys->nelts,
-                                     conf->leeway > 0 ? conf->leeway : 0,
-                                     r->request_time, &token);
-        if (result == APPROOV_VALID && conf->binding) {
-            result = check_binding(r, conf, &token);
+        outcome = approov_verify_keys(r->pool, value, strlen(value),
+                                      (const approov_key_t *const *)keys->elts,
+                                      keys->nelts,
+                                      conf->leeway > 0 ? conf->leeway : 0,
+                                      r->request_time, &token);
+        if (outcome == APPROOV_VALID && conf->binding) {
+            outcome = check_binding(r, conf, &token);
+        }
+        if (outcome == APPROOV_VALID && conf->signing > SIGNING_OFF) {
+            outcome = check_message_signature(r, conf, &token, &status);
+            if (status != OK) {
+                return status;
+            }
         }
     }
 
     report_only = conf->report_only == 1;
-    count(report_only, result);
-    apr_table_setn(r->subprocess_env, "APPROOV_RESULT",
-                   approov_result_name(result));
-    if (result == APPROOV_VALID) {
+    name = outcome_name(outcome);
+    count(report_only, outcome);
+    apr_table_setn(r->subprocess_env, "APPROOV_RESULT", name);
+    if (outcome == APPROOV_VALID) {
         export_claims(r, token.claims);
         return OK;
     }
     if (report_only) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "approov: token would be rejected (report-only): "
-                      "reason=%s client=%s method=%s uri=%s",
-                      approov_result_name(result), r->useragent_ip,
-                      ap_escape_logitem(r->pool, r->method),
+                      "reason=%s client=%s method=%s uri=%s", name,
+                      r->useragent_ip, ap_escape_logitem(r->pool, r->method),
                       ap_escape_logitem(r->pool, r->uri));
         return DECLINED;
     }
@@ -860,7 +1169,7 @@ static int check_token(request_rec *r)
     status = conf->failure_status ? conf->failure_status : HTTP_UNAUTHORIZED;
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "approov: token rejected: reason=%s client=%s method=%s "
-                  "uri=%s", approov_result_name(result), r->useragent_ip,
+                  "uri=%s", name, r->useragent_ip,
                   ap_escape_logitem(r->pool, r->method),
                   ap_escape_logitem(r->pool, r->uri));
     return refuse(r, status);
@@ -890,6 +1199,9 @@ static void register_hooks(apr_pool_t *p)
                          AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_check_access_ex(hold_refusal, NULL, NULL, APR_HOOK_FIRST,
                             AP_AUTH_INTERNAL_PER_CONF);
+    replay_filter = ap_register_input_filter("APPROOV_SIGNED_BODY",
+                                             replay_body, NULL,
+                                             AP_FTYPE_RESOURCE);
 }
 
 module AP_MODULE_DECLARE_DATA approov_module = {
