@@ -18,6 +18,10 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <openssl/sha.h>
+
+#include "approov_msgsig.h"
+#include "approov_sfv.h"
 #include "approov_token.h"
 
 #define SECRET_VARIABLE "APPROOV_BASE64_SECRET"
@@ -28,7 +32,11 @@ static const char usage[] =
 "usage: approov-token mint   [KEY | --private-key PEM --alg ALG]\n"
 "                            [--exp-in SECONDS] [--claim NAME=STRING]...\n"
 "                            [--claim NAME:=JSON]... [--bind-header VALUE]...\n"
-"                            [--kid KID]\n"
+"                            [--kid KID] [--install-key PEM]\n"
+"       approov-token sign-request --install-key PEM --method METHOD --url URL\n"
+"                            [--header 'NAME: VALUE']... [--body TEXT]\n"
+"                            [--cover COMPONENT]... [--created EPOCH]\n"
+"                            [--expires EPOCH] [--no-alg] [--as-string]\n"
 "       approov-token verify [KEY] [--leeway SECONDS] [--now EPOCH]\n"
 "                            [--bind-header VALUE]... [TOKEN | -]\n"
 "       approov-token --help\n"
@@ -44,7 +52,14 @@ static const char usage[] =
 "(RS256..RS512, PS256..PS512, ES256/ES384/ES512, EdDSA): exp is now + --exp-in\n"
 "(default 300 s);\n"
 "--claim adds a string claim (NAME=STRING) or any JSON value (NAME:=JSON);\n"
-"--bind-header sets pay to bind the token to those header values, in order.\n"
+"--bind-header sets pay to bind the token to those header values, in order;\n"
+"--install-key puts the public half of a P-256 key in the ipk claim.\n"
+"\n"
+"sign-request prints the Signature-Input and Signature headers (and, with\n"
+"--body, Content-Digest) that sign a request with the install key, as the\n"
+"Approov SDK does (RFC 9421, label install, ecdsa-p256-sha256). It covers\n"
+"@method, @target-uri and approov-token (and content-digest with --body)\n"
+"unless --cover names the components; created defaults to now.\n"
 "\n"
 "verify reads the token from the argument, or from standard input when it is\n"
 "'-' or absent, prints 'result: CODE' as mod_approov would log it, then the\n"
@@ -185,6 +200,39 @@ static const char *sign_with_private_key(apr_pool_t *p, const char *path,
     return out;
 }
 
+static EVP_PKEY *read_private_key(apr_pool_t *p, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    EVP_PKEY *pkey;
+
+    if (!f) {
+        die(apr_psprintf(p, "cannot open %s", path));
+    }
+    pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!pkey) {
+        die(apr_psprintf(p, "%s: no PEM private key", path));
+    }
+    return pkey;
+}
+
+/* The ipk claim for an install key: base64 of its DER public key. */
+static const char *install_public_key(apr_pool_t *p, const char *path)
+{
+    EVP_PKEY *pkey = read_private_key(p, path);
+    unsigned char *der = NULL;
+    int len = i2d_PUBKEY(pkey, &der);
+    const char *ipk;
+
+    if (len <= 0) {
+        die("cannot encode the install public key");
+    }
+    ipk = approov_sfv_b64_encode(p, der, (apr_size_t)len);
+    OPENSSL_free(der);
+    EVP_PKEY_free(pkey);
+    return ipk;
+}
+
 static int mint(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *secret = NULL, *env_file = NULL, *kid = NULL;
@@ -210,6 +258,12 @@ static int mint(apr_pool_t *p, int argc, const char *const *argv)
         }
         else if (!strcmp(arg, "--private-key")) {
             private_key = next_arg(argc, argv, &i);
+        }
+        else if (!strcmp(arg, "--install-key")) {
+            const char *ipk = install_public_key(p, next_arg(argc, argv, &i));
+
+            cJSON_DeleteItemFromObjectCaseSensitive(claims, "ipk");
+            cJSON_AddStringToObject(claims, "ipk", ipk);
         }
         else if (!strcmp(arg, "--alg")) {
             alg = approov_alg_from_name(next_arg(argc, argv, &i));
@@ -284,6 +338,176 @@ static int mint(apr_pool_t *p, int argc, const char *const *argv)
     cJSON_free(claims_text);
     cJSON_Delete(header);
     cJSON_Delete(claims);
+    return 0;
+}
+
+/* ---- sign-request ---- */
+
+/* Split an absolute URL into the parts RFC 9421 derives components from. */
+static void split_url(apr_pool_t *p, const char *url,
+                      approov_msgsig_request_t *req)
+{
+    const char *sep = strstr(url, "://"), *slash, *q;
+
+    if (!sep) {
+        die("--url must be absolute: scheme://host[:port]/path[?query]");
+    }
+    req->scheme = apr_pstrmemdup(p, url, (apr_size_t)(sep - url));
+    sep += 3;
+    slash = strchr(sep, '/');
+    q = strchr(sep, '?');
+    if (!slash || (q && q < slash)) {
+        die("--url needs a path");
+    }
+    req->authority = apr_pstrmemdup(p, sep, (apr_size_t)(slash - sep));
+    if (q) {
+        req->path = apr_pstrmemdup(p, slash, (apr_size_t)(q - slash));
+        req->query = q + 1;
+    }
+    else {
+        req->path = slash;
+    }
+    req->target_uri = url;
+}
+
+static int sign_request(apr_pool_t *p, int argc, const char *const *argv)
+{
+    const char *key_path = NULL, *body = NULL, *params, *input, *sig_b64;
+    apr_int64_t created = apr_time_sec(apr_time_now()), expires = -1;
+    apr_array_header_t *cover = apr_array_make(p, 4, sizeof(const char *));
+    apr_table_t *headers = apr_table_make(p, 4);
+    approov_msgsig_request_t req;
+    approov_sfv_dict_t dict;
+    approov_msgsig_t out;
+    approov_sig_result_e result;
+    int as_string = 0, with_alg = 1, i;
+    EVP_PKEY *pkey;
+    EVP_MD_CTX *ctx;
+    unsigned char der[128], raw[64];
+    size_t der_len = sizeof(der);
+    const unsigned char *d;
+    ECDSA_SIG *es;
+
+    memset(&req, 0, sizeof(req));
+    for (i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--install-key")) {
+            key_path = next_arg(argc, argv, &i);
+        }
+        else if (!strcmp(arg, "--method")) {
+            req.method = next_arg(argc, argv, &i);
+        }
+        else if (!strcmp(arg, "--url")) {
+            split_url(p, next_arg(argc, argv, &i), &req);
+        }
+        else if (!strcmp(arg, "--header")) {
+            const char *h = next_arg(argc, argv, &i), *colon = strchr(h, ':');
+
+            if (!colon) {
+                die("--header takes 'NAME: VALUE'");
+            }
+            for (arg = colon + 1; *arg == ' '; arg++);
+            apr_table_add(headers, apr_pstrmemdup(p, h, (apr_size_t)(colon - h)),
+                          arg);
+        }
+        else if (!strcmp(arg, "--body")) {
+            body = next_arg(argc, argv, &i);
+        }
+        else if (!strcmp(arg, "--cover")) {
+            *(const char **)apr_array_push(cover) = next_arg(argc, argv, &i);
+        }
+        else if (!strcmp(arg, "--created")) {
+            created = parse_int(next_arg(argc, argv, &i), "--created");
+        }
+        else if (!strcmp(arg, "--expires")) {
+            expires = parse_int(next_arg(argc, argv, &i), "--expires");
+        }
+        else if (!strcmp(arg, "--no-alg")) {
+            with_alg = 0;
+        }
+        else if (!strcmp(arg, "--as-string")) {
+            as_string = 1;
+        }
+        else {
+            die(apr_psprintf(p, "sign-request: unknown argument '%s' (see "
+                             "--help)", arg));
+        }
+    }
+    if (!key_path || !req.method || !req.target_uri) {
+        die("sign-request needs --install-key, --method and --url");
+    }
+    if (body) {
+        unsigned char digest[SHA256_DIGEST_LENGTH];
+
+        SHA256((const unsigned char *)body, strlen(body), digest);
+        apr_table_set(headers, "Content-Digest",
+                      apr_pstrcat(p, "sha-256=:",
+                                  approov_sfv_b64_encode(p, digest,
+                                                         sizeof(digest)),
+                                  ":", NULL));
+        printf("Content-Digest: %s\n",
+               apr_table_get(headers, "Content-Digest"));
+    }
+    if (!cover->nelts) {
+        const char *defaults[] = { "@method", "@target-uri", "approov-token",
+                                   body ? "content-digest" : NULL };
+        for (i = 0; i < 4 && defaults[i]; i++) {
+            *(const char **)apr_array_push(cover) = defaults[i];
+        }
+    }
+    params = "";
+    for (i = 0; i < cover->nelts; i++) {
+        params = apr_pstrcat(p, params, i ? " " : "", "\"",
+                             APR_ARRAY_IDX(cover, i, const char *), "\"",
+                             NULL);
+    }
+    params = apr_psprintf(p, "(%s);created=%" APR_INT64_T_FMT, params,
+                          created);
+    if (expires >= 0) {
+        params = apr_psprintf(p, "%s;expires=%" APR_INT64_T_FMT, params,
+                              expires);
+    }
+    if (with_alg) {
+        params = apr_pstrcat(p, params, ";alg=\"" APPROOV_MSGSIG_ALG "\"",
+                             NULL);
+    }
+    input = apr_pstrcat(p, APPROOV_MSGSIG_LABEL "=", params, NULL);
+    if (approov_sfv_parse_dict(p, input, strlen(input), &dict)
+        != APPROOV_SFV_OK || dict.count != 1) {
+        die("the covered components do not make a valid Signature-Input");
+    }
+    req.field = approov_msgsig_table_field;
+    req.field_ctx = headers;
+    memset(&out, 0, sizeof(out));
+    result = approov_msgsig_signature_base(p, &req, &dict.entries[0].value,
+                                           &out);
+    if (result != APPROOV_SIG_VALID) {
+        die(apr_psprintf(p, "cannot build the signature base: %s",
+                         approov_sig_result_name(result)));
+    }
+
+    pkey = read_private_key(p, key_path);
+    ctx = EVP_MD_CTX_new();
+    if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pkey) != 1
+        || EVP_DigestSign(ctx, der, &der_len,
+                          (const unsigned char *)out.signature_base,
+                          strlen(out.signature_base)) != 1) {
+        die("cannot sign with the install key (an EC P-256 private key)");
+    }
+    d = der;
+    es = d2i_ECDSA_SIG(NULL, &d, (long)der_len);
+    if (!es || BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, 32) != 32
+        || BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32) != 32) {
+        die("the install key is not a P-256 key");
+    }
+    ECDSA_SIG_free(es);
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(pkey);
+
+    sig_b64 = approov_sfv_b64_encode(p, raw, sizeof(raw));
+    printf("Signature-Input: %s\n", input);
+    printf("Signature: " APPROOV_MSGSIG_LABEL "=%s%s%s\n",
+           as_string ? "\"" : ":", sig_b64, as_string ? "\"" : ":");
     return 0;
 }
 
@@ -448,6 +672,9 @@ int main(int argc, const char *const *argv)
     }
     else if (!strcmp(argv[1], "verify")) {
         status = verify(p, argc, argv);
+    }
+    else if (!strcmp(argv[1], "sign-request")) {
+        status = sign_request(p, argc, argv);
     }
     else {
         fprintf(stderr, "approov-token: unknown command '%s'\n\n%s", argv[1],
