@@ -6,10 +6,9 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Apache::Test;
-use Apache::TestRequest qw(GET);
-use Apache::TestUtil qw(t_cmp t_debug t_start_error_log_watch
-                        t_finish_error_log_watch);
+use Apache::TestUtil;
 use ApproovMint qw(mint pay);
+use ApproovTest qw(outcome);
 
 plan tests => 17;
 
@@ -20,16 +19,6 @@ ok t_cmp(pay('Bearer authorizationtoken'),
 
 my $auth = 'Bearer session-1';
 my $bound = mint(claims => { pay => pay($auth) });
-
-# Status and logged reason of GET path with these headers.
-sub outcome {
-    my ($path, @headers) = @_;
-    t_start_error_log_watch();
-    my $code = GET($path, @headers)->code;
-    my ($reason) = map { /reason=(\w+)/ ? $1 : () }
-                   grep { /approov: token rejected/ } t_finish_error_log_watch();
-    return $code . ' ' . ($reason // '-');
-}
 
 my $path = '/binding/ok.txt';
 ok t_cmp(outcome($path, 'Approov-Token' => $bound, Authorization => $auth),

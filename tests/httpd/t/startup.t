@@ -82,6 +82,9 @@ sub run_httpd {
 }
 
 my $on = "<Location /api/>\n    Approov On\n</Location>";
+my $keys = "$conf_dir/keys";
+write_file('bad.jwks', '{"keys":[{"kty":"EC","crv":"P-256","x":"AAAA"}]}');
+write_file('not-json.jwks', "{\"keys\": [\n");
 
 # [ name, config body, APPROOV_BASE64_SECRET, undef (starts) or a list of
 #   patterns the error must match ]
@@ -97,6 +100,10 @@ my @cases = (
     [ 'in-location',        "<Location /api/>\n    Approov On\n    ApproovBase64Secret $main\n</Location>" ],
     [ 'off-without-secret', "<Location /api/>\n    Approov Off\n</Location>" ],
     [ 'options',            "ApproovBase64Secret $main\nApproovLeeway 300\nApproovFailureStatus 400\nApproovTokenHeader Authorization \"Bearer \"\n$on" ],
+    [ 'public-key',         "ApproovPublicKeyFile $keys/rsa.pub.pem\n$on" ],
+    [ 'public-keys-kids',   "ApproovPublicKeyFile $keys/ec.pub.pem ec\nApproovPublicKeyFile $keys/ed25519.pub.pem ed\nApproovBase64Secret $main\n$on" ],
+    [ 'jwks',               "ApproovJWKSFile $keys/jwks.json\n$on" ],
+    [ 'rotation',           "ApproovBase64Secret $main 2025\nApproovBase64Secret $SECRET{directive} 2026\n$on" ],
 
     # These must not start.
     [ 'no-secret', $on, undef,
@@ -129,6 +136,24 @@ my @cases = (
       [ qr/ApproovLeeway/ ] ],
     [ 'failure-status-403', "ApproovBase64Secret $main\nApproovFailureStatus 403\n$on", undef,
       [ qr/ApproovFailureStatus/ ] ],
+    [ 'public-key-missing', "ApproovPublicKeyFile missing.pem\n$on", undef,
+      [ qr/ApproovPublicKeyFile/, qr/\Q$dir\E\/missing\.pem/ ] ],
+    [ 'public-key-not-a-key', "ApproovPublicKeyFile $dir/good.env\n$on", undef,
+      [ qr/ApproovPublicKeyFile/, qr/\Q$dir\E\/good\.env/ ] ],
+    [ 'public-key-private', "ApproovPublicKeyFile $keys/rsa.key.pem\n$on", undef,
+      [ qr/ApproovPublicKeyFile/ ] ],
+    [ 'public-key-weak-rsa', "ApproovPublicKeyFile $keys/rsa1024.pub.pem\n$on", undef,
+      [ qr/ApproovPublicKeyFile/, qr/rsa1024\.pub\.pem/ ] ],
+    [ 'duplicate-kid', "ApproovBase64Secret $main 2025\nApproovBase64Secret $SECRET{directive} 2025\n$on", undef,
+      [ qr/ApproovBase64Secret/, qr/kid '2025'/ ] ],
+    [ 'two-without-kid', "ApproovBase64Secret $main\nApproovPublicKeyFile $keys/rsa.pub.pem\n$on", undef,
+      [ qr/ApproovPublicKeyFile/, qr/without a kid/ ] ],
+    [ 'jwks-missing', "ApproovJWKSFile missing.jwks\n$on", undef,
+      [ qr/ApproovJWKSFile/, qr/\Q$dir\E\/missing\.jwks/ ] ],
+    [ 'jwks-not-json', "ApproovJWKSFile not-json.jwks\n$on", undef,
+      [ qr/ApproovJWKSFile/, qr/not-json\.jwks/ ] ],
+    [ 'jwks-bad-key', "ApproovJWKSFile bad.jwks\n$on", undef,
+      [ qr/ApproovJWKSFile/, qr/bad\.jwks/ ] ],
 );
 
 my $tests = 0;

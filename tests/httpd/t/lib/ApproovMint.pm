@@ -9,10 +9,12 @@ use warnings;
 
 use Digest::SHA qw(hmac_sha256 sha256);
 use Exporter qw(import);
+use File::Temp qw(tempfile);
 use JSON::PP ();
 use MIME::Base64 qw(decode_base64 encode_base64);
 
-our @EXPORT_OK = qw(%SECRET secret_bytes b64url sign mint broken pay);
+our @EXPORT_OK = qw(%SECRET secret_bytes b64url sign sign_asymmetric mint
+                    broken pay);
 
 # One secret per source, so that a test can prove which one httpd used.
 our %SECRET = (
@@ -64,6 +66,49 @@ sub pay {
     return encode_base64(sha256(join '', @_), '');
 }
 
+# The JWS signature of $input with a private key file, for alg RS256,
+# PS256, ES256 or EdDSA, made by the openssl command (not by the module's
+# core).  ECDSA signatures are converted from DER to JWS's r||s unless
+# der => 1 is given.
+sub sign_asymmetric {
+    my ($alg, $key_file, $input, %opt) = @_;
+    my ($fh, $file) = tempfile(UNLINK => 1);
+    binmode $fh;
+    print $fh $input;
+    close $fh;
+    my %command = (
+        RS256 => "openssl dgst -sha256 -sign '$key_file' '$file'",
+        PS256 => "openssl dgst -sha256 -sigopt rsa_padding_mode:pss"
+               . " -sigopt rsa_pss_saltlen:32 -sign '$key_file' '$file'",
+        ES256 => "openssl dgst -sha256 -sign '$key_file' '$file'",
+        EdDSA => "openssl pkeyutl -sign -rawin -inkey '$key_file' -in '$file'",
+    );
+    my $command = $command{$alg} or die "ApproovMint: cannot sign $alg";
+    my $signature = `$command`;
+    die "ApproovMint: '$command' failed" if $? || !length $signature;
+    # der => 1 keeps ECDSA's DER form, which JWS does not allow.
+    return $alg eq 'ES256' && !$opt{der} ? der_to_raw($signature, 32)
+                                         : $signature;
+}
+
+# An ECDSA-Sig-Value (SEQUENCE of INTEGER r, INTEGER s) as r||s.
+sub der_to_raw {
+    my ($der, $size) = @_;
+    my @bytes = unpack 'C*', $der;
+    my $at = 2;
+    $at++ if $bytes[1] & 0x80;          # a long-form length (never for P-256)
+    my $raw = '';
+    for (1 .. 2) {
+        die "ApproovMint: not a DER INTEGER" unless $bytes[$at] == 0x02;
+        my $len = $bytes[$at + 1];
+        my $int = pack 'C*', @bytes[$at + 2 .. $at + 1 + $len];
+        $int =~ s/^\x00+//;
+        $raw .= "\x00" x ($size - length $int) . $int;
+        $at += 2 + $len;
+    }
+    return $raw;
+}
+
 # A valid token.  Options:
 #   secret => name or base64 (default 'main')
 #   exp_in => seconds from now (default 300), or exp => absolute time
@@ -71,6 +116,9 @@ sub pay {
 #   claims => { more => 'claims' }
 #   header => { replaces => 'the JOSE header' } (default alg HS256, typ JWT)
 #   drop   => [ 'exp' ]: claims to leave out
+#   alg    => 'RS256', 'PS256', 'ES256' or 'EdDSA', with key => a private
+#             key file (default HS256 with the secret)
+#   kid    => the key id to put in the header
 sub mint {
     my (%opt) = @_;
     my $now = time;
@@ -79,9 +127,14 @@ sub mint {
     $claims{nbf} = $opt{nbf} if exists $opt{nbf};
     $claims{nbf} = $now + $opt{nbf_in} if exists $opt{nbf_in};
     delete @claims{ @{ $opt{drop} || [] } };
-    my $header = $opt{header} || { alg => 'HS256', typ => 'JWT' };
+    my $alg = $opt{alg} || 'HS256';
+    my $header = $opt{header} || { alg => $alg, typ => 'JWT' };
+    $header->{kid} = $opt{kid} if defined $opt{kid};
     return sign($opt{secret} // 'main', $json->encode($header),
-                $json->encode(\%claims));
+                $json->encode(\%claims)) if $alg eq 'HS256';
+    my $input = b64url($json->encode($header)) . '.'
+              . b64url($json->encode(\%claims));
+    return $input . '.' . b64url(sign_asymmetric($alg, $opt{key}, $input));
 }
 
 # A token that breaks exactly one rule; the name is the reason code the

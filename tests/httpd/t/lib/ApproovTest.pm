@@ -13,14 +13,14 @@ use Exporter qw(import);
 
 use ApproovMint qw(%SECRET);
 
-our @EXPORT_OK = qw(get_with refusal_problems refusal_ok error_log_path
-                    read_file unique @REASONS);
+our @EXPORT_OK = qw(get_with refusal_problems refusal_ok outcome
+                    error_log_path read_file unique @REASONS);
 
 # Every reason code the module may log.
 our @REASONS = qw(missing too_long bad_prefix malformed bad_header bad_alg
                   bad_signature bad_payload bad_exp bad_nbf expired
                   not_yet_valid no_binding_header no_pay bad_pay pay_mismatch
-                  no_key);
+                  unknown_kid no_kid no_key);
 
 # GET path with the token in Approov-Token (none when undef) and any other
 # headers given.
@@ -61,6 +61,18 @@ sub refusal_ok {
     Apache::TestUtil::t_debug("$name: $_") for @problems;
     Apache::Test::ok(Apache::TestUtil::t_cmp("@problems", '',
                                              "$name: an empty $status"));
+}
+
+# "<status> <reason logged>" of GET path with these headers ("-" for no
+# rejection line).
+sub outcome {
+    my ($path, @headers) = @_;
+    Apache::TestUtil::t_start_error_log_watch();
+    my $code = Apache::TestRequest::GET($path, @headers)->code;
+    my ($reason) = map { /reason=(\w+)/ ? $1 : () }
+                   grep { /approov: token rejected/ }
+                   Apache::TestUtil::t_finish_error_log_watch();
+    return $code . ' ' . ($reason // '-');
 }
 
 sub error_log_path {
