@@ -8,7 +8,8 @@
 # the checkout stays clean.  Apache::Test refuses to run as root, so as
 # root the copy is handed to nobody and the suite runs as nobody.
 #
-# Environment: APPROOV_MODULE (default .libs/mod_approov.so), APXS, HTTPD,
+# Environment: APPROOV_MODULE (default .libs/mod_approov.so), APPROOV_TOOL
+# (default tools/approov-token: it signs requests for t/msgsig.t), APXS, HTTPD,
 # PERL, APACHE_TEST_PORT (default: a free port, "select");
 # KEEP=1 keeps the copy (its logs) and prints where it is.
 # The last line printed is "httpd tests: N passed, N failed".
@@ -18,6 +19,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 module=${APPROOV_MODULE:-$top/.libs/mod_approov.so}
+tool=${APPROOV_TOOL:-$top/tools/approov-token}
 apxs=${APXS:-$(command -v apxs || command -v apxs2 || echo /usr/bin/apxs)}
 httpd=${HTTPD:-$("$apxs" -q SBINDIR 2>/dev/null)/$("$apxs" -q TARGET 2>/dev/null)}
 perl=${PERL:-perl}
@@ -64,6 +66,11 @@ trap 'exit 130' INT TERM
 mkdir "$work/tree"
 cp -R "$here/httpd/." "$work/tree/"
 cp "$module" "$work/mod_approov.so"
+tool_env=()
+if [ -x "$tool" ]; then
+    cp "$tool" "$work/approov-token"
+    tool_env=(APPROOV_TEST_TOOL="$work/approov-token")
+fi
 chmod -R u+rwX,go+rX "$work"
 
 run=()
@@ -75,7 +82,7 @@ fi
 
 cd "$work/tree" || fail "cannot enter $work/tree"
 "${run[@]}" env HOME="$work" \
-    APPROOV_TEST_MODULE="$work/mod_approov.so" APXS="$apxs" \
+    APPROOV_TEST_MODULE="$work/mod_approov.so" "${tool_env[@]}" APXS="$apxs" \
     "$perl" t/TEST.PL -apxs "$apxs" -httpd "$httpd" -port "$port" "$@" \
     2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -1,0 +1,142 @@
+# ApproovMessageSigning: the install signature (RFC 9421) of each request,
+# by the P-256 key whose public half the token carries in ipk, and the
+# Content-Digest (RFC 9530) of the body, which must still reach the
+# handler or the proxied backend whole.  The signatures are made by
+# tools/approov-token sign-request (APPROOV_TEST_TOOL), as the SDK would.
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Apache::Test;
+use Apache::TestRequest ();
+use Apache::TestUtil qw(t_cmp t_debug t_start_error_log_watch
+                        t_finish_error_log_watch);
+use File::Temp qw(tempdir);
+use ApproovMint qw(%SECRET mint);
+use ApproovTest qw(outcome);
+
+my $tool = $ENV{APPROOV_TEST_TOOL};
+plan tests => 24, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
+                         => $tool && -x $tool };
+
+my $keys = Apache::Test::vars('t_conf') . '/keys';
+my $install_key = "$keys/ec.key.pem";
+my $dir = tempdir('approov-msgsig-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $other_key = "$dir/other.key.pem";
+system('openssl', 'genpkey', '-algorithm', 'EC', '-pkeyopt',
+       'ec_paramgen_curve:P-256', '-out', $other_key) == 0
+    or die 'openssl genpkey failed';
+
+sub run_tool {
+    my @args = @_;
+    open my $fh, '-|', $tool, @args or die "$tool: $!";
+    local $/;
+    my $out = <$fh>;
+    close $fh or die "$tool @args: exit " . ($? >> 8);
+    return $out;
+}
+
+# A token with the install key's public half in ipk (and more claims).
+sub token_for {
+    my ($key, @claims) = @_;
+    my $token = run_tool('mint', '--secret', $SECRET{main}, '--install-key', $key,
+                         map { ('--claim', $_) } @claims);
+    chomp $token;
+    return $token;
+}
+
+# The signature headers for a request, as a list of name => value.
+sub signature_headers {
+    my (%opt) = @_;
+    my @args = ('sign-request', '--install-key', $opt{key} || $install_key,
+                '--method', $opt{method} || 'GET',
+                '--url', Apache::TestRequest::resolve_url($opt{path}),
+                '--header', "Approov-Token: $opt{token}");
+    push @args, '--body', $opt{body} if defined $opt{body};
+    push @args, map { ('--cover', $_) } @{ $opt{cover} || [] };
+    push @args, '--created', $opt{created} if defined $opt{created};
+    push @args, @{ $opt{flags} || [] };
+    return map { /^([\w-]+):\s*(.*)$/ ? ($1, $2) : () }
+           split /\n/, run_tool(@args);
+}
+
+# GET path with the token and a signature made with these options (the
+# signed path defaults to the requested one).
+sub signed_get {
+    my ($path, $token, %opt) = @_;
+    my @sig = signature_headers(path => $path, token => $token, %opt);
+    return outcome($path, 'Approov-Token' => $opt{send_token} || $token, @sig);
+}
+
+my $token = token_for($install_key);
+my $no_ipk = mint();
+my $path = '/msgsig/ok.txt';
+
+ok t_cmp(signed_get($path, $token), '200 -', 'Required: signed request');
+ok t_cmp(signed_get($path, $token, flags => ['--as-string']), '200 -',
+         'Required: signature sent as a string (Android SDK)');
+ok t_cmp(signed_get($path, $token, flags => ['--no-alg']), '200 -',
+         'Required: no alg parameter');
+ok t_cmp(outcome($path, 'Approov-Token' => $token), '401 sig_missing_headers',
+         'Required: no signature');
+ok t_cmp(outcome($path, 'Approov-Token' => $no_ipk), '401 sig_no_ipk',
+         'Required: a token without ipk');
+ok t_cmp(signed_get($path, $token, path => '/msgsig/other.txt'),
+         '401 sig_bad_signature', 'Required: signed for another path');
+ok t_cmp(signed_get($path, $token, method => 'POST'),
+         '401 sig_bad_signature', 'Required: signed for another method');
+ok t_cmp(signed_get($path, $token, key => $other_key),
+         '401 sig_bad_signature', 'Required: signed with another install key');
+ok t_cmp(signed_get($path, $token,
+                    send_token => token_for($install_key, 'did=another')),
+         '401 sig_bad_signature', 'Required: the token was swapped after signing');
+ok t_cmp(signed_get($path, token_for($other_key), key => $install_key),
+         '401 sig_bad_signature', 'Required: ipk of another installation');
+ok t_cmp(signed_get($path, $token, created => time - 3600),
+         '401 sig_too_old', 'Required: created an hour ago');
+ok t_cmp(signed_get($path, $token, created => time + 3600),
+         '401 sig_created_in_future', 'Required: created in an hour');
+ok t_cmp(signed_get($path, $token, cover => ['@method', 'approov-token']),
+         '401 sig_missing_component', 'Required: the target is not covered');
+ok t_cmp(signed_get($path, mint(exp_in => -10)), '401 expired',
+         'Required: the token is checked first');
+
+$path = '/msgsig-ifpresent/ok.txt';
+ok t_cmp(outcome($path, 'Approov-Token' => $no_ipk), '200 -',
+         'IfPresent: a token without ipk passes unsigned');
+ok t_cmp(outcome($path, 'Approov-Token' => $token), '401 sig_missing_headers',
+         'IfPresent: a token with ipk needs a signature');
+ok t_cmp(signed_get($path, $token), '200 -', 'IfPresent: signed request');
+
+# Bodies: Content-Digest is checked, and the handler gets the same bytes.
+my $body = join '&', map { "field$_=" . ('x' x 100) } 1 .. 200;   # ~21 KB
+for my $case ([ 'CGI', '/msgsig/echo.cgi' ],
+              [ 'proxied', '/msgsig-proxied/echo.cgi' ]) {
+    my ($name, $target) = @$case;
+    my @sig = signature_headers(path => $target, token => $token,
+                                method => 'POST', body => $body);
+    my $res = Apache::TestRequest::POST($target, 'Approov-Token' => $token,
+                                        @sig, content => $body);
+    ok t_cmp($res->code, 200, "$name: signed body accepted");
+    ok t_cmp($res->content eq $body ? 'the same body' : 'another body '
+             . length($res->content), 'the same body',
+             "$name: the handler got the body whole");
+    @sig = signature_headers(path => $target, token => $token,
+                             method => 'POST', body => "$body!");
+    $res = Apache::TestRequest::POST($target, 'Approov-Token' => $token,
+                                     @sig, content => $body);
+    ok t_cmp($res->code, 401, "$name: a body that does not match its digest");
+}
+# The digest itself is covered: changing it breaks the signature.
+my %sig = signature_headers(path => '/msgsig/echo.cgi', token => $token,
+                            method => 'POST', body => 'a');
+my %other = signature_headers(path => '/msgsig/echo.cgi', token => $token,
+                              method => 'POST', body => 'b');
+t_start_error_log_watch();
+my $code = Apache::TestRequest::POST('/msgsig/echo.cgi', 'Approov-Token' => $token,
+    %sig, 'Content-Digest' => $other{'Content-Digest'}, content => 'b')->code;
+my ($reason) = map { /reason=(\w+)/ ? $1 : () } t_finish_error_log_watch();
+ok t_cmp("$code " . ($reason // '-'), '401 sig_bad_signature',
+         'a Content-Digest swapped for the body sent');
