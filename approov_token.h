@@ -36,7 +36,8 @@ typedef enum {
     APPROOV_MISSING,        /* no token, or an empty one */
     APPROOV_TOO_LONG,       /* longer than APPROOV_TOKEN_MAX_LEN */
     APPROOV_BAD_PREFIX,     /* the header lacks the configured prefix */
-    APPROOV_MALFORMED,      /* not three strict base64url segments */
+    APPROOV_MALFORMED,      /* not three strict base64url segments, or an
+                             * ECDSA signature that is not r||s */
     APPROOV_BAD_HEADER,     /* JOSE header not a strict JSON object, or crit */
     APPROOV_BAD_ALG,        /* alg missing, not a string, or not the key's */
     APPROOV_BAD_SIGNATURE,  /* signature of the wrong length or value */
