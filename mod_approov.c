@@ -371,6 +371,21 @@ static const char *set_jwks_file(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+/* A secret others can read is no longer a secret: say so at start-up. */
+static void warn_if_world_readable(cmd_parms *cmd, const char *path)
+{
+    apr_finfo_t finfo;
+
+    if (apr_stat(&finfo, path, APR_FINFO_PROT, cmd->temp_pool) == APR_SUCCESS
+        && (finfo.protection & APR_WREAD)) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     "ApproovEnvFile at %s:%d: %s is readable by every user "
+                     "of this machine: make it mode 0600 or 0640",
+                     cmd->directive->filename, cmd->directive->line_num,
+                     path);
+    }
+}
+
 static const char *set_env_file(cmd_parms *cmd, void *dconf, const char *arg)
 {
     approov_dir_conf *conf = dconf;
@@ -387,13 +402,17 @@ static const char *set_env_file(cmd_parms *cmd, void *dconf, const char *arg)
     }
     err = approov_env_file_lookup(cmd->temp_pool, path, SECRET_VARIABLE,
                                   &value);
-    if (!err && (err = key_from_base64(cmd->pool, value, &key)) != NULL) {
-        err = apr_pstrcat(cmd->pool, path, ": " SECRET_VARIABLE ": ", err,
-                          NULL);
+    if (!err) {
+        if ((err = key_from_base64(cmd->pool, value, &key)) != NULL) {
+            err = apr_pstrcat(cmd->pool, path, ": " SECRET_VARIABLE ": ", err,
+                              NULL);
+        }
+        OPENSSL_cleanse((char *)value, strlen(value));
     }
     if (err) {
         return apr_pstrcat(cmd->pool, "ApproovEnvFile: ", err, NULL);
     }
+    warn_if_world_readable(cmd, path);
     /* Keys from directives in the same scope take precedence. */
     if (conf->key_rank != KEY_DIRECTIVE) {
         conf->keys = one_key(cmd->pool, key);
