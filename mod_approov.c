@@ -454,21 +454,30 @@ static const char *set_token_header(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* A whole number from 0 to max, for the directive named by cmd. */
+static const char *parse_bounded(cmd_parms *cmd, const char *arg,
+                                 apr_int64_t max, apr_int64_t *value)
+{
+    char *end;
+
+    *value = apr_strtoi64(arg, &end, 10);
+    if (!apr_isdigit(*arg) || *end || *value < 0 || *value > max) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number from "
+                            "0 to %" APR_INT64_T_FMT, cmd->cmd->name, arg,
+                            max);
+    }
+    return NULL;
+}
+
 static const char *set_leeway(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    approov_dir_conf *conf = dconf;
-    char *end;
     apr_int64_t value;
+    const char *err = parse_bounded(cmd, arg, APPROOV_LEEWAY_MAX, &value);
 
-    value = apr_strtoi64(arg, &end, 10);
-    if (!apr_isdigit(*arg) || *end || value < 0
-        || value > APPROOV_LEEWAY_MAX) {
-        return apr_psprintf(cmd->pool, "ApproovLeeway: '%s' is not a whole "
-                            "number of seconds from 0 to %d", arg,
-                            APPROOV_LEEWAY_MAX);
+    if (!err) {
+        ((approov_dir_conf *)dconf)->leeway = (int)value;
     }
-    conf->leeway = (int)value;
-    return NULL;
+    return err;
 }
 
 static const char *set_failure_status(cmd_parms *cmd, void *dconf,
@@ -536,21 +545,6 @@ static const char *set_signing(cmd_parms *cmd, void *dconf, const char *arg)
     }
     else {
         return "ApproovMessageSigning: must be Off, IfPresent or Required";
-    }
-    return NULL;
-}
-
-/* A whole number from 0 to max, for the directive named by cmd. */
-static const char *parse_bounded(cmd_parms *cmd, const char *arg,
-                                 apr_int64_t max, apr_int64_t *value)
-{
-    char *end;
-
-    *value = apr_strtoi64(arg, &end, 10);
-    if (!apr_isdigit(*arg) || *end || *value < 0 || *value > max) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number from "
-                            "0 to %" APR_INT64_T_FMT, cmd->cmd->name, arg,
-                            max);
     }
     return NULL;
 }
