@@ -66,6 +66,8 @@ trap 'exit 130' INT TERM
 mkdir "$work/tree"
 cp -R "$here/httpd/." "$work/tree/"
 cp "$module" "$work/mod_approov.so"
+# The operator's example configurations, which t/conf_examples.t checks.
+cp -R "$top/conf" "$work/examples"
 tool_env=()
 if [ -x "$tool" ]; then
     cp "$tool" "$work/approov-token"
@@ -83,6 +85,7 @@ fi
 cd "$work/tree" || fail "cannot enter $work/tree"
 "${run[@]}" env HOME="$work" \
     APPROOV_TEST_MODULE="$work/mod_approov.so" "${tool_env[@]}" APXS="$apxs" \
+    APPROOV_TEST_EXAMPLES="$work/examples" \
     "$perl" t/TEST.PL -apxs "$apxs" -httpd "$httpd" -port "$port" "$@" \
     2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
