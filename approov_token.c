@@ -575,12 +575,12 @@ approov_result_e approov_verify_keys(apr_pool_t *p, const char *token,
     approov_token_t scratch;
     const char *dot1, *dot2, *sig;
     apr_size_t header_len, payload_len, sig_len;
-    unsigned char *buf, *sig_bytes;
+    unsigned char *buf, *payload, *sig_bytes;
     const cJSON *alg_item, *kid;
     const approov_key_t *key = NULL;
     approov_alg_e alg;
     approov_result_e result;
-    long n;
+    long n, payload_n;
     double exp, nbf, now_us = (double)now, leeway = (double)leeway_seconds;
     int found, i;
 
@@ -619,9 +619,15 @@ approov_result_e approov_verify_keys(apr_pool_t *p, const char *token,
         return APPROOV_MALFORMED;
     }
 
-    /* One buffer holds whichever segment is being decoded. */
-    buf = apr_palloc(p, (header_len > payload_len ? header_len : payload_len)
-                        / 4 * 3 + 3);
+    /* Decoded header, then decoded payload, in one allocation.  Both
+     * segments (and the signature's, below) are checked as base64url
+     * before any signature work, so a bad byte anywhere is MALFORMED. */
+    buf = apr_palloc(p, header_len / 4 * 3 + 3 + payload_len / 4 * 3 + 3);
+    payload = buf + header_len / 4 * 3 + 3;
+    payload_n = approov_b64url_decode(payload, dot1 + 1, payload_len);
+    if (payload_n < 0) {
+        return APPROOV_MALFORMED;
+    }
 
     /* Header: strict JSON object, no crit, no key of its own. */
     n = approov_b64url_decode(buf, token, header_len);
@@ -674,11 +680,7 @@ approov_result_e approov_verify_keys(apr_pool_t *p, const char *token,
         return result;
     }
 
-    n = approov_b64url_decode(buf, dot1 + 1, payload_len);
-    if (n < 0) {
-        return APPROOV_MALFORMED;
-    }
-    out->claims = approov_json_parse_object(p, buf, (apr_size_t)n);
+    out->claims = approov_json_parse_object(p, payload, (apr_size_t)payload_n);
     if (!out->claims) {
         return APPROOV_BAD_PAYLOAD;
     }

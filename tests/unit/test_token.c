@@ -1130,6 +1130,15 @@ static void check_segment_encodings(int which)
               ? sign_segments(dummy_secret, 64, cases[i].seg, b64u(payload))
               : sign_segments(dummy_secret, 64, b64u(header), cases[i].seg);
         EXPECT(what, bad, APPROOV_MALFORMED);
+        /* The same segment under the untouched token's signature: the
+         * encoding is judged before the signature. */
+        bad = which == 0
+              ? apr_pstrcat(tp, cases[i].seg, ".", b64u(payload), ".",
+                            strrchr(mint(header, payload), '.') + 1, NULL)
+              : apr_pstrcat(tp, b64u(header), ".", cases[i].seg, ".",
+                            strrchr(mint(header, payload), '.') + 1, NULL);
+        EXPECT(apr_pstrcat(tp, what, ", not re-signed", NULL), bad,
+               APPROOV_MALFORMED);
     }
     /* the URL-safe control case is itself valid */
     EXPECT("control: both URL-safe characters present",
