@@ -8,7 +8,10 @@
  * 3.0 marks as deprecated; see approov_keys.c. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
+#include <limits.h>
+#include <locale.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <apr_file_io.h>
@@ -475,26 +478,268 @@ static int has_duplicate_names(apr_pool_t *p, const cJSON *node)
     }
 }
 
-static apr_status_t delete_json(void *data)
+/*
+ * The parser: one pass that checks the text by the rules of the scanner
+ * above and builds the tree as it goes, every node and string from the
+ * pool.  The tree has cJSON's shape (cJSON's read-only functions walk it)
+ * but not cJSON's allocator: no malloc, no free, no cleanup, which is most
+ * of what a cJSON_ParseWithLength() + cJSON_Delete() pair would cost per
+ * request.  fuzz/fuzz_json.c checks that it builds exactly the tree cJSON
+ * builds from every text the scanner accepts.
+ */
+typedef struct {
+    json_scan scan;
+    apr_pool_t *p;
+} json_build;
+
+static cJSON *build_value(json_build *b);
+
+static cJSON *new_node(json_build *b, int type)
 {
-    cJSON_Delete(data);
-    return APR_SUCCESS;
+    cJSON *node = apr_pcalloc(b->p, sizeof(*node));
+
+    node->type = type;
+    return node;
+}
+
+/* Append one code point as UTF-8 (the scanner has ruled out surrogates
+ * and \u0000). */
+static unsigned char *put_utf8(unsigned char *d, unsigned long u)
+{
+    if (u < 0x80) {
+        *d++ = (unsigned char)u;
+    }
+    else if (u < 0x800) {
+        *d++ = (unsigned char)(0xC0 | (u >> 6));
+        *d++ = (unsigned char)(0x80 | (u & 0x3F));
+    }
+    else if (u < 0x10000) {
+        *d++ = (unsigned char)(0xE0 | (u >> 12));
+        *d++ = (unsigned char)(0x80 | ((u >> 6) & 0x3F));
+        *d++ = (unsigned char)(0x80 | (u & 0x3F));
+    }
+    else {
+        *d++ = (unsigned char)(0xF0 | (u >> 18));
+        *d++ = (unsigned char)(0x80 | ((u >> 12) & 0x3F));
+        *d++ = (unsigned char)(0x80 | ((u >> 6) & 0x3F));
+        *d++ = (unsigned char)(0x80 | (u & 0x3F));
+    }
+    return d;
+}
+
+static unsigned long hex4_at(const unsigned char *s)
+{
+    return ((unsigned long)hex_value(s[0]) << 12)
+           | ((unsigned long)hex_value(s[1]) << 8)
+           | ((unsigned long)hex_value(s[2]) << 4)
+           | (unsigned long)hex_value(s[3]);
+}
+
+/* A string at the opening quote, as a NUL-terminated copy with its
+ * escapes decoded (never longer than its escaped form). */
+static char *build_string(json_build *b)
+{
+    const unsigned char *start = b->scan.s + 1, *end, *s;
+    unsigned char *out, *d;
+
+    if (!scan_string(&b->scan)) {
+        return NULL;
+    }
+    end = b->scan.s - 1;                            /* closing quote */
+    if (!memchr(start, '\\', (apr_size_t)(end - start))) {
+        return apr_pstrmemdup(b->p, (const char *)start,
+                              (apr_size_t)(end - start));
+    }
+    d = out = apr_palloc(b->p, (apr_size_t)(end - start) + 1);
+    for (s = start; s < end; ) {
+        unsigned long u;
+
+        if (*s != '\\') {
+            *d++ = *s++;
+            continue;
+        }
+        switch (s[1]) {
+        case 'b': *d++ = '\b'; s += 2; break;
+        case 'f': *d++ = '\f'; s += 2; break;
+        case 'n': *d++ = '\n'; s += 2; break;
+        case 'r': *d++ = '\r'; s += 2; break;
+        case 't': *d++ = '\t'; s += 2; break;
+        case 'u':
+            u = hex4_at(s + 2);
+            s += 6;
+            if (u >= 0xD800 && u <= 0xDBFF) {       /* a checked pair */
+                u = 0x10000 + ((u - 0xD800) << 10) + (hex4_at(s + 2) - 0xDC00);
+                s += 6;
+            }
+            d = put_utf8(d, u);
+            break;
+        default:                                    /* " \ / */
+            *d++ = s[1];
+            s += 2;
+            break;
+        }
+    }
+    *d = '\0';
+    return (char *)out;
+}
+
+/* A number as cJSON stores it: the double strtod() gives, and that value
+ * saturated to an int.  Integers of up to 15 digits are exact doubles and
+ * skip strtod(). */
+static cJSON *build_number(json_build *b)
+{
+    const unsigned char *start = b->scan.s, *s;
+    cJSON *node;
+    double v = 0;
+    apr_size_t len;
+    int simple = 1, negative = *start == '-';
+
+    if (!scan_number(&b->scan)) {
+        return NULL;
+    }
+    len = (apr_size_t)(b->scan.s - start);
+    if (len - (apr_size_t)negative > 15) {
+        simple = 0;
+    }
+    else {
+        apr_int64_t n = 0;
+
+        for (s = start + negative; s < b->scan.s; s++) {
+            if (*s < '0' || *s > '9') {
+                simple = 0;
+                break;
+            }
+            n = n * 10 + (*s - '0');
+        }
+        v = negative ? -(double)n : (double)n;
+    }
+    if (!simple) {
+        /* strtod() reads the locale's decimal point, as cJSON lets it. */
+        char *text = apr_pstrmemdup(b->p, (const char *)start, len), *dot;
+        char point = localeconv()->decimal_point[0];
+
+        if (point && point != '.' && (dot = strchr(text, '.'))) {
+            *dot = point;
+        }
+        v = strtod(text, NULL);
+    }
+    node = new_node(b, cJSON_Number);
+    node->valuedouble = v;
+    node->valueint = v >= INT_MAX ? INT_MAX
+                     : v <= (double)INT_MIN ? INT_MIN : (int)v;
+    return node;
+}
+
+static cJSON *build_literal(json_build *b, const char *word, apr_size_t len,
+                            int type)
+{
+    cJSON *node;
+
+    if (!scan_literal(&b->scan, word, len)) {
+        return NULL;
+    }
+    node = new_node(b, type);
+    node->valueint = type == cJSON_True;            /* as cJSON sets it */
+    return node;
+}
+
+/* An object or array at its opening bracket; children linked as cJSON
+ * links them (next, and prev with the first child's prev at the last). */
+static cJSON *build_container(json_build *b, unsigned char close)
+{
+    json_scan *j = &b->scan;
+    cJSON *node = new_node(b, close == '}' ? cJSON_Object : cJSON_Array);
+    cJSON *last = NULL, *item;
+    char *name = NULL;
+
+    if (++j->depth > j->max_depth) {
+        return NULL;
+    }
+    j->s++;
+    for (;;) {
+        skip_ws(j);
+        if (j->s >= j->end) {
+            return NULL;
+        }
+        if (*j->s == close) {                       /* never after ',' */
+            break;
+        }
+        if (last) {
+            if (*j->s != ',') return NULL;
+            j->s++;
+            skip_ws(j);
+            if (j->s >= j->end) return NULL;
+        }
+        if (close == '}') {
+            if (*j->s != '"' || !(name = build_string(b))) return NULL;
+            skip_ws(j);
+            if (j->s >= j->end || *j->s != ':') return NULL;
+            j->s++;
+            skip_ws(j);
+        }
+        if (!(item = build_value(b))) {
+            return NULL;
+        }
+        item->string = name;
+        if (last) {
+            last->next = item;
+            item->prev = last;
+        }
+        else {
+            node->child = item;
+        }
+        last = item;
+        node->child->prev = last;
+    }
+    j->s++;
+    j->depth--;
+    return node;
+}
+
+static cJSON *build_value(json_build *b)
+{
+    json_scan *j = &b->scan;
+    cJSON *node;
+    char *text;
+
+    if (j->s >= j->end) {
+        return NULL;
+    }
+    switch (*j->s) {
+    case '{': return build_container(b, '}');
+    case '[': return build_container(b, ']');
+    case '"':
+        if (!(text = build_string(b))) {
+            return NULL;
+        }
+        node = new_node(b, cJSON_String);
+        node->valuestring = text;
+        return node;
+    case 't': return build_literal(b, "true", 4, cJSON_True);
+    case 'f': return build_literal(b, "false", 5, cJSON_False);
+    case 'n': return build_literal(b, "null", 4, cJSON_NULL);
+    default:  return build_number(b);
+    }
 }
 
 cJSON *approov_json_parse_object(apr_pool_t *p, const unsigned char *text,
                                  apr_size_t len)
 {
+    json_build b;
     cJSON *root;
 
-    if (!approov_json_object_is_strict(text, len, APPROOV_JSON_MAX_DEPTH)) {
+    b.p = p;
+    b.scan.s = text;
+    b.scan.end = text + len;
+    b.scan.depth = 0;
+    b.scan.max_depth = APPROOV_JSON_MAX_DEPTH;
+    skip_ws(&b.scan);
+    if (b.scan.s >= b.scan.end || *b.scan.s != '{'
+        || !(root = build_container(&b, '}'))) {
         return NULL;
     }
-    root = cJSON_ParseWithLength((const char *)text, len);
-    if (!root) {
-        return NULL;
-    }
-    apr_pool_cleanup_register(p, root, delete_json, apr_pool_cleanup_null);
-    if (!cJSON_IsObject(root) || has_duplicate_names(p, root)) {
+    skip_ws(&b.scan);
+    if (b.scan.s != b.scan.end || has_duplicate_names(p, root)) {
         return NULL;
     }
     return root;
@@ -506,10 +751,10 @@ cJSON *approov_json_parse_object(apr_pool_t *p, const unsigned char *text,
 /* Bounds of a time that fits a signed 64-bit count of seconds. */
 #define TIME_LIMIT 9223372036854775807.0
 
-static int claim_time(const cJSON *claims, const char *name, double *value)
+/* A time claim (item may be NULL): 1 with its value, 0 if absent, -1 if
+ * it is not a number that fits a 64-bit time. */
+static int claim_time(const cJSON *item, double *value)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(claims, name);
-
     if (!item) {
         return 0;
     }
@@ -522,11 +767,17 @@ static int claim_time(const cJSON *claims, const char *name, double *value)
     return 1;
 }
 
-/* Header members that would let a token name its own key: never trusted
- * (RFC 8725 3.10). */
-static const char *const key_carrying_members[] = {
-    "jwk", "jku", "x5u", "x5c", NULL
-};
+/* Header members refused: crit (we implement no extension), and those
+ * that would let a token name its own key (RFC 8725 3.10). */
+static int is_refused_header_member(const char *name)
+{
+    switch (name[0]) {
+    case 'c': return strcmp(name, "crit") == 0;
+    case 'j': return strcmp(name, "jwk") == 0 || strcmp(name, "jku") == 0;
+    case 'x': return strcmp(name, "x5u") == 0 || strcmp(name, "x5c") == 0;
+    default:  return 0;
+    }
+}
 
 /*
  * The key a token asks for.  A kid picks the key with that kid; without a
@@ -576,13 +827,13 @@ approov_result_e approov_verify_keys(apr_pool_t *p, const char *token,
     const char *dot1, *dot2, *sig;
     apr_size_t header_len, payload_len, sig_len;
     unsigned char *buf, *payload, *sig_bytes;
-    const cJSON *alg_item, *kid;
+    const cJSON *alg_item, *kid, *member, *exp_item, *nbf_item;
     const approov_key_t *key = NULL;
     approov_alg_e alg;
     approov_result_e result;
     long n, payload_n;
     double exp, nbf, now_us = (double)now, leeway = (double)leeway_seconds;
-    int found, i;
+    int found;
 
     if (!out) {
         out = &scratch;
@@ -638,23 +889,27 @@ approov_result_e approov_verify_keys(apr_pool_t *p, const char *token,
     if (!out->header) {
         return APPROOV_BAD_HEADER;
     }
-    if (cJSON_GetObjectItemCaseSensitive(out->header, "crit")) {
-        return APPROOV_BAD_HEADER;
-    }
-    for (i = 0; key_carrying_members[i]; i++) {
-        if (cJSON_GetObjectItemCaseSensitive(out->header,
-                                             key_carrying_members[i])) {
+    /* One walk over the members: alg, kid, and what is refused. */
+    alg_item = kid = NULL;
+    for (member = out->header->child; member; member = member->next) {
+        const char *name = member->string;
+
+        if (strcmp(name, "alg") == 0) {
+            alg_item = member;
+        }
+        else if (strcmp(name, "kid") == 0) {
+            if (!cJSON_IsString(member)) {
+                return APPROOV_BAD_HEADER;
+            }
+            kid = member;
+        }
+        else if (is_refused_header_member(name)) {
             return APPROOV_BAD_HEADER;
         }
-    }
-    kid = cJSON_GetObjectItemCaseSensitive(out->header, "kid");
-    if (kid && !cJSON_IsString(kid)) {
-        return APPROOV_BAD_HEADER;
     }
 
     /* The algorithm is the selected key's: the token's alg must name one
      * the key accepts, never the other way round. */
-    alg_item = cJSON_GetObjectItemCaseSensitive(out->header, "alg");
     if (!cJSON_IsString(alg_item)) {
         return APPROOV_BAD_ALG;
     }
@@ -685,12 +940,21 @@ approov_result_e approov_verify_keys(apr_pool_t *p, const char *token,
         return APPROOV_BAD_PAYLOAD;
     }
 
-    found = claim_time(out->claims, "exp", &exp);
+    exp_item = nbf_item = NULL;
+    for (member = out->claims->child; member; member = member->next) {
+        if (strcmp(member->string, "exp") == 0) {
+            exp_item = member;
+        }
+        else if (strcmp(member->string, "nbf") == 0) {
+            nbf_item = member;
+        }
+    }
+    found = claim_time(exp_item, &exp);
     if (found <= 0) {
         return APPROOV_BAD_EXP;
     }
     out->exp = exp;
-    found = claim_time(out->claims, "nbf", &nbf);
+    found = claim_time(nbf_item, &nbf);
     if (found < 0) {
         return APPROOV_BAD_NBF;
     }

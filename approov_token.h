@@ -225,8 +225,11 @@ int approov_json_object_is_strict(const unsigned char *text, apr_size_t len,
 
 /*
  * Parse one strict JSON object (see approov_json_object_is_strict) with no
- * duplicate member names in any object.  The tree is freed with p.
- * Returns NULL when the text breaks any of these rules.
+ * duplicate member names in any object, nested at most
+ * APPROOV_JSON_MAX_DEPTH deep.  Returns NULL when the text breaks any of
+ * these rules.  The tree has cJSON's shape and is read with cJSON's
+ * functions, but every node and string is allocated from p and goes with
+ * it: never cJSON_Delete() it or change it with cJSON's functions.
  */
 cJSON *approov_json_parse_object(apr_pool_t *p, const unsigned char *text,
                                  apr_size_t len);

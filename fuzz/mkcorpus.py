@@ -1,0 +1,415 @@
+#!/usr/bin/env python3
+"""Write the seed corpora fuzz/corpus/<target>/ (see README.md).
+
+Deterministic: tokens are signed with Approov's dummy secret by Python's
+hmac module (independently of approov_token.c), with fixed exp/nbf values
+around the fuzzers' fixed now, 1700000000.  Only the named seeds below are
+written; files added by `make merge` are left alone.
+
+    python3 fuzz/mkcorpus.py
+"""
+import base64
+import hashlib
+import hmac
+import os
+import subprocess
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SECRET_B64 = ("h+CX0tOzdAAR9l15bWAqvq7w9olk66daIH+Xk+IAHhVVHszjDzeGobzNnqyRze3"
+              "lw/WVyWrc2gZfh3XXfBOmww==")
+SECRET = base64.b64decode(SECRET_B64)
+NOW = 1700000000
+LATER = 2000000000          # 2033: valid for the fuzzers
+MAX_TOKEN = 8192
+
+# RFC 7515 appendix A.1: the example JWS, its JSON texts (with CRLF) and key.
+RFC_A1_TOKEN = (b"eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9"
+                b".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFt"
+                b"cGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
+                b".dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+RFC_A1_HEADER = b'{"typ":"JWT",\r\n "alg":"HS256"}'
+RFC_A1_PAYLOAD = (b'{"iss":"joe",\r\n "exp":1300819380,\r\n'
+                  b' "http://example.com/is_root":true}')
+
+H = b'{"alg":"HS256","typ":"JWT"}'
+H_MIN = b'{"alg":"HS256"}'
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def sign(header, payload, key=SECRET):
+    signing_input = b64url(header) + b"." + b64url(payload)
+    mac = hmac.new(key, signing_input, hashlib.sha256).digest()
+    return signing_input + b"." + b64url(mac)
+
+
+def sign_alg(header, payload, alg):
+    """Sign with the key fuzz_keyset.c gives this alg (keys/ for public-key
+    algorithms, through the openssl command)."""
+    signing_input = b64url(header) + b"." + b64url(payload)
+    digest = {"256": "sha256", "384": "sha384", "512": "sha512"}.get(alg[-3:])
+    if alg.startswith("HS"):
+        mac = hmac.new(SECRET, signing_input, digest).digest()
+        return signing_input + b"." + b64url(mac)
+    keys = os.path.join(HERE, "keys")
+    if alg == "EdDSA":
+        cmd = ["openssl", "pkeyutl", "-sign", "-rawin",
+               "-inkey", os.path.join(keys, "ed25519.pem")]
+    else:
+        key = "es256.pem" if alg.startswith("ES") else "rsa2048.pem"
+        cmd = ["openssl", "dgst", "-" + digest, "-sign",
+               os.path.join(keys, key)]
+        if alg.startswith("PS"):
+            cmd += ["-sigopt", "rsa_padding_mode:pss",
+                    "-sigopt", "rsa_pss_saltlen:digest"]
+    # pkeyutl -rawin wants a file; dgst reads stdin.
+    tmp = os.path.join(HERE, ".signing-input")
+    with open(tmp, "wb") as f:
+        f.write(signing_input)
+    if alg == "EdDSA":
+        sig = subprocess.run(cmd + ["-in", tmp], check=True,
+                             capture_output=True).stdout
+    else:
+        sig = subprocess.run(cmd + [tmp], check=True,
+                             capture_output=True).stdout
+    os.unlink(tmp)
+    if alg.startswith("ES"):
+        sig = der_to_raw(sig, 32)
+    return signing_input + b"." + b64url(sig)
+
+
+def der_to_raw(der, size):
+    """ECDSA-Sig-Value (DER) to JOSE r||s."""
+    assert der[0] == 0x30
+    i = 2
+    out = b""
+    for _ in range(2):
+        assert der[i] == 0x02
+        n = der[i + 1]
+        v = der[i + 2:i + 2 + n].lstrip(b"\0")
+        out += v.rjust(size, b"\0")
+        i += 2 + n
+    return out
+
+
+def write_once(target, name, data):
+    """For randomised signatures (ECDSA, PSS): keep the committed bytes."""
+    if not os.path.exists(os.path.join(HERE, "corpus", target, name)):
+        write(target, name, data)
+
+
+def pay(*values):
+    return base64.b64encode(hashlib.sha256(b"".join(values)).digest())
+
+
+def approov_payload(exp=LATER, extra=b""):
+    # A typical Approov token: device id, IP, exp, annotation, pay.
+    return (b'{"exp":%d,"ip":"203.0.113.7","did":"ExampleApproovTokenDID=="'
+            b',"arc":"RUFLUFNBSkxRUkpGTkRHTg=="' % exp
+            + b',"pay":"' + pay(b"Bearer authorizationtoken") + b'"'
+            + extra + b"}")
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def nested(depth):
+    return b'{"a":' * (depth - 1) + b'{}' + b'}' * (depth - 1)
+
+
+def many_members(n, dup=False):
+    names = ["m%02d" % i for i in range(n)]
+    if dup:
+        names[-1] = names[0]
+    return ("{" + ",".join('"%s":%d' % (m, i) for i, m in enumerate(names))
+            + "}").encode()
+
+
+def max_length_token():
+    """A valid token of exactly MAX_TOKEN bytes (header padding tuned)."""
+    for filler in range(5900, 6200):
+        for spaces in range(3):
+            header = b'{"alg":"HS256"' + b" " * spaces + b"}"
+            payload = b'{"exp":%d,"f":"%s"}' % (LATER, b"x" * filler)
+            t = sign(header, payload)
+            if len(t) == MAX_TOKEN:
+                return t, header, payload
+    raise SystemExit("no filler gives a token of exactly %d bytes" % MAX_TOKEN)
+
+
+# JSON texts, shared by the json and claims corpora: (name, header, payload).
+PAYLOADS = [
+    ("min", b'{"exp":%d}' % LATER),
+    ("approov", approov_payload()),
+    ("nbf-past", b'{"exp":%d,"nbf":%d}' % (LATER, NOW - 10)),
+    ("nbf-future", b'{"exp":%d,"nbf":%d}' % (LATER, NOW + 10)),
+    ("exp-now", b'{"exp":%d}' % NOW),
+    ("exp-past", b'{"exp":%d}' % (NOW - 30)),
+    ("exp-fraction", b'{"exp":%d.5}' % NOW),
+    ("exp-exponent", b'{"exp":2e9}'),
+    ("exp-string", b'{"exp":"%d"}' % LATER),
+    ("exp-null", b'{"exp":null}'),
+    ("exp-missing", b'{"iss":"approov"}'),
+    ("exp-huge", b'{"exp":1e300}'),
+    ("exp-inf", b'{"exp":1e400}'),
+    ("exp-2p63", b'{"exp":9223372036854775808}'),
+    ("exp-negative", b'{"exp":-1}'),
+    ("exp-minus-zero", b'{"exp":-0}'),
+    ("exp-long-number", b'{"exp":2000000000.' + b"0" * 70 + b'}'),
+    ("exp-escaped-name", b'{"\\u0065xp":%d}' % LATER),
+    ("exp-dup", b'{"exp":%d,"exp":%d}' % (LATER, LATER)),
+    ("exp-dup-escaped", b'{"exp":%d,"\\u0065xp":1}' % LATER),
+    ("nested-dup", b'{"exp":%d,"a":{"b":1,"b":2}}' % LATER),
+    ("array-of-objects", b'{"exp":%d,"a":[{"x":1},{"x":2}]}' % LATER),
+    ("unicode", ('{"exp":%d,"s":"\u00e9\u4e2d\U0001f600",'
+                 '"e":"\\ud83d\\ude00\\u00e9\\n\\t\\"\\\\\\/"}'
+                 % LATER).encode()),
+    ("nul-escape", b'{"exp":%d,"s":"\\u0000"}' % LATER),
+    ("lone-surrogate", b'{"exp":%d,"s":"\\ud800"}' % LATER),
+    ("bad-utf8", b'{"exp":%d,"s":"\xc0\x80"}' % LATER),
+    ("raw-control", b'{"exp":%d,"s":"a\x01b"}' % LATER),
+    ("trailing-comma", b'{"exp":%d,}' % LATER),
+    ("trailing-garbage", b'{"exp":%d}x' % LATER),
+    ("whitespace", b' \t\r\n{ "exp" : %d } \n' % LATER),
+    ("depth-16", nested(16)[:-1] + b',"exp":%d}' % LATER),
+    ("depth-17", nested(17)[:-1] + b',"exp":%d}' % LATER),
+    ("members-17", many_members(17)[:-1] + b',"exp":%d}' % LATER),
+    ("members-40-dup", many_members(40, dup=True)[:-1]
+     + b',"exp":%d}' % LATER),
+    ("pay-marker", b'{"exp":%d,"pay":"$PAY"}' % LATER),
+    ("pay-number", b'{"exp":%d,"pay":1}' % LATER),
+    ("not-object", b'[{"exp":%d}]' % LATER),
+    ("rfc7515-a1", RFC_A1_PAYLOAD),
+]
+
+HEADERS = [
+    ("typ", H),
+    ("min", H_MIN),
+    ("typ-kid", b'{"alg":"HS256","typ":"JWT","kid":"approov"}'),
+    ("alg-none", b'{"alg":"none"}'),
+    ("alg-lower", b'{"alg":"hs256"}'),
+    ("alg-hs512", b'{"alg":"HS512"}'),
+    ("alg-number", b'{"alg":256}'),
+    ("alg-escaped", b'{"alg":"HS\\u00325\\u0036"}'),
+    ("alg-dup", b'{"alg":"HS256","alg":"none"}'),
+    ("crit", b'{"alg":"HS256","crit":["exp"]}'),
+    ("kid", b'{"alg":"HS256","kid":"any"}'),
+    ("kid-number", b'{"alg":"HS256","kid":1}'),
+    ("kid-null", b'{"alg":"HS256","kid":null}'),
+    ("jwk", b'{"alg":"HS256","jwk":{}}'),
+    ("x5c", b'{"alg":"HS256","x5c":[]}'),
+    ("x5u", b'{"alg":"HS256","x5u":""}'),
+    ("alg-es256", b'{"alg":"ES256"}'),
+    ("rfc7515-a1", RFC_A1_HEADER),
+]
+
+
+def verify_corpus():
+    t = "verify"
+    write(t, "valid-min", sign(H_MIN, b'{"exp":%d}' % LATER))
+    write(t, "valid-approov", sign(H, approov_payload()))
+    write(t, "valid-nbf", sign(H, b'{"exp":%d,"nbf":%d}' % (LATER, NOW - 1)))
+    write(t, "valid-fraction", sign(H, b'{"exp":%d.25}' % NOW))
+    write(t, "expired", sign(H, b'{"exp":%d}' % (NOW - 1)))
+    write(t, "expired-now", sign(H, b'{"exp":%d}' % NOW))
+    write(t, "not-yet-valid", sign(H, b'{"exp":%d,"nbf":%d}' % (LATER,
+                                                               NOW + 60)))
+    write(t, "bad-exp-string", sign(H, b'{"exp":"%d"}' % LATER))
+    write(t, "bad-exp-missing", sign(H, b'{"did":"x"}'))
+    write(t, "bad-nbf-string", sign(H, b'{"exp":%d,"nbf":"0"}' % LATER))
+    write(t, "bad-payload-dup", sign(H, b'{"exp":%d,"exp":%d}'
+                                     % (LATER, LATER)))
+    write(t, "bad-payload-array", sign(H, b'[%d]' % LATER))
+    write(t, "rfc7515-a1", RFC_A1_TOKEN)                      # other key
+    write(t, "rfc7515-a1-resigned", sign(RFC_A1_HEADER, RFC_A1_PAYLOAD))
+    write(t, "alg-none", b64url(b'{"alg":"none"}') + b"."
+          + b64url(b'{"exp":%d}' % LATER) + b".")
+    write(t, "alg-none-sig", sign(b'{"alg":"none"}', b'{"exp":%d}' % LATER))
+    write(t, "alg-hs512", sign(b'{"alg":"HS512"}', b'{"exp":%d}' % LATER))
+    write(t, "crit", sign(b'{"alg":"HS256","crit":["x"]}',
+                          b'{"exp":%d}' % LATER))
+    good = sign(H, approov_payload())
+    head, body, sig = good.split(b".")
+    write(t, "bad-signature", head + b"." + body + b"." + b64url(b"\0" * 32))
+    write(t, "short-signature", head + b"." + body + b"." + b64url(b"\0" * 31))
+    write(t, "sig-padded", good + b"=")
+    write(t, "sig-noncanonical", good[:-1] + bytes([good[-1] + 1]))
+    write(t, "sig-std-alphabet", good.replace(b"-", b"+").replace(b"_", b"/"))
+    write(t, "four-segments", good + b".e30")
+    write(t, "two-segments", head + b"." + body)
+    write(t, "empty-header", b"." + body + b"." + sig)
+    write(t, "bearer-prefix", b"Bearer " + good)
+    write(t, "trailing-space", good + b" ")
+    write(t, "empty", b"")
+    write(t, "dots", b"..")
+    big, _, _ = max_length_token()
+    write(t, "max-length", big)
+    write(t, "too-long", big + b"A")
+
+    # The key set of the second phase (fuzz_keyset.c): kids and algs.
+    exp = b'{"exp":%d}' % LATER
+    for kid, alg in [("hs256", "HS256"), ("hs512", "HS512"), (None, "HS384"),
+                     ("es256", "ES256"), ("ed", "EdDSA"), ("rsa", "RS256"),
+                     ("rsa", "RS512"), ("rsa", "PS256"), ("rsa", "PS384")]:
+        header = (b'{"alg":"%s","kid":"%s"}' % (alg.encode(), kid.encode())
+                  if kid else b'{"alg":"%s"}' % alg.encode())
+        write_once(t, "keyset-%s-%s" % (kid or "nokid", alg),
+                   sign_alg(header, exp, alg))
+    es = sign_alg(b'{"alg":"ES256","kid":"es256"}', exp, "ES256")
+    write_once(t, "keyset-es256-der-signature",
+               es.rsplit(b".", 1)[0] + b"." + b64url(
+                   b"\x30\x44\x02\x20" + b"\x11" * 32 + b"\x02\x20"
+                   + b"\x22" * 32))
+    write(t, "keyset-es256-zero-signature",
+          sign(b'{"alg":"ES256","kid":"es256"}', exp).rsplit(b".", 1)[0]
+          + b"." + b64url(b"\0" * 64))
+    # Alg confusion: HS256 with the RSA public key as the HMAC secret.
+    with open(os.path.join(HERE, "keys", "rsa2048.pub.pem"), "rb") as f:
+        write(t, "keyset-confusion-hs256-rsa-pem",
+              sign(b'{"alg":"HS256","kid":"rsa"}', exp, key=f.read()))
+    write(t, "keyset-unknown-kid", sign(b'{"alg":"HS256","kid":"nope"}', exp))
+    write(t, "keyset-kid-number", sign(b'{"alg":"HS256","kid":7}', exp))
+    write(t, "keyset-kid-escaped", sign_alg(b'{"alg":"HS512","kid":'
+                                            b'"hs\\u00351\\u0032"}', exp,
+                                            "HS512"))
+    write(t, "keyset-jwk", sign(b'{"alg":"HS256","jwk":{"kty":"oct"}}', exp))
+    write(t, "keyset-jku", sign(b'{"alg":"HS256","jku":"https://x/"}', exp))
+
+
+def claims_corpus():
+    t = "claims"
+    for name, payload in PAYLOADS:
+        write(t, "typ-" + name, H + b"\0" + payload)
+    for name, header in HEADERS:
+        write(t, "header-" + name, header + b"\0" + b'{"exp":%d}' % LATER)
+    write(t, "rfc7515-a1", RFC_A1_HEADER + b"\0" + RFC_A1_PAYLOAD)
+    # Binding: FLAGS byte (bit 0 optional, bits 1-2 leeway), header values.
+    bearer = b"Bearer authorizationtoken"
+    write(t, "bind-match", H + b"\0" + approov_payload() + b"\0\x00" + bearer)
+    write(t, "bind-marker", H + b"\0" + b'{"exp":%d,"pay":"$PAY"}' % LATER
+          + b"\0\x00" + bearer)
+    write(t, "bind-two-headers", H + b"\0" + b'{"exp":%d,"pay":"$PAY"}'
+          % LATER + b"\0\x00" + bearer + b"\0" + b"device-42")
+    write(t, "bind-mismatch", H + b"\0" + approov_payload() + b"\0\x00"
+          + b"Bearer other")
+    write(t, "bind-no-values", H + b"\0" + approov_payload()
+          + b"\0\x00")
+    write(t, "bind-empty-header", H + b"\0" + approov_payload()
+          + b"\0\x00" + bearer + b"\0")
+    write(t, "bind-no-pay", H + b"\0" + b'{"exp":%d}' % LATER + b"\0\x00"
+          + bearer)
+    write(t, "bind-optional-no-pay", H + b"\0" + b'{"exp":%d}' % LATER
+          + b"\0\x01" + bearer)
+    write(t, "bind-pay-number", H + b"\0" + b'{"exp":%d,"pay":7}' % LATER
+          + b"\0\x00" + bearer)
+    write(t, "leeway-60-exp-now", H + b"\0" + b'{"exp":%d}' % NOW
+          + b"\0\x04")
+    write(t, "leeway-300-nbf", H + b"\0" + b'{"exp":%d,"nbf":%d}'
+          % (LATER, NOW + 300) + b"\0\x06")
+    write(t, "empty-payload", H + b"\0")
+    write(t, "empty-header", b"\0" + b'{"exp":%d}' % LATER)
+    _, header, payload = max_length_token()
+    write(t, "max-length", header + b"\0" + payload)
+    write(t, "too-long", header + b"\0" + payload[:-2] + b'x"}')
+
+
+def json_corpus():
+    t = "json"
+    for name, payload in PAYLOADS:
+        write(t, "payload-" + name, payload)
+    for name, header in HEADERS:
+        write(t, "header-" + name, header)
+    write(t, "empty-object", b"{}")
+    write(t, "empty", b"")
+    write(t, "all-types", b'{"s":"x","n":-1.5e-3,"t":true,"f":false,'
+          b'"z":null,"a":[1,[2,{}]],"o":{"p":{}}}')
+    write(t, "numbers", b'{"a":[0,-0,0.0,1e5,1E+5,1e-5,123456789012345678901'
+          b'234567890,-9223372036854775808]}')
+    write(t, "bad-numbers", b'{"a":[01,.5,1.,+1,1e,0x10,NaN,Infinity]}')
+    write(t, "long-number-63", b'{"a":1' + b"0" * 62 + b'}')
+    write(t, "long-number-64", b'{"a":1' + b"0" * 63 + b'}')
+    write(t, "escapes", b'{"a":"\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\\uD834\\uDD1E"}')
+    write(t, "bad-escapes", b'{"a":"\\x41\\u12\\uDD1E\\uD834x"}')
+    write(t, "utf8-edges", b'{"a":"\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf'
+          b'\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"}')
+    write(t, "utf8-surrogate", b'{"a":"\xed\xa0\x80"}')
+    write(t, "utf8-too-big", b'{"a":"\xf4\x90\x80\x80"}')
+    write(t, "utf8-truncated", b'{"a":"\xe2\x82"}')
+    write(t, "bom", b'\xef\xbb\xbf{}')
+    write(t, "deep-array", b'{"a":' + b"[" * 15 + b"]" * 15 + b"}")
+    write(t, "dup-after-unescape", b'{"a":1,"\\u0061":2}')
+    write(t, "members-17-dup-hash", many_members(17, dup=True))
+    write(t, "vertical-tab", b'{\x0b}')
+    write(t, "unterminated", b'{"a":"b')
+
+
+def envfile_corpus():
+    t = "envfile"
+    v = SECRET_B64.encode()
+    url = base64.urlsafe_b64encode(SECRET).rstrip(b"=")
+    write(t, "plain", b"APPROOV_BASE64_SECRET=" + v + b"\n")
+    write(t, "quickstart", b"# Approov\nAPPROOV_BASE64_SECRET=" + v
+          + b"\nOTHER=1\n")
+    write(t, "export-double", b'export APPROOV_BASE64_SECRET="' + v + b'"\n')
+    write(t, "single-comment", b"  APPROOV_BASE64_SECRET = '" + v
+          + b"'  # the dummy\r\n")
+    write(t, "inline-comment", b"APPROOV_BASE64_SECRET=" + url
+          + b" # url-safe\n")
+    write(t, "twice", b"APPROOV_BASE64_SECRET=" + v + b"\n"
+          b"APPROOV_BASE64_SECRET=" + v + b"\n")
+    write(t, "missing", b"OTHER=1\n# APPROOV_BASE64_SECRET=x\n")
+    write(t, "prefix-name", b"APPROOV_BASE64_SECRET2=x\nXAPPROOV_BASE64_SECRET"
+          b"=y\n")
+    write(t, "unterminated", b'APPROOV_BASE64_SECRET="abc\n')
+    write(t, "after-quote", b'APPROOV_BASE64_SECRET="abc" x\n')
+    write(t, "nul", b"APPROOV_BASE64_SECRET=ab\0cd\n")
+    write(t, "no-equals", b"APPROOV_BASE64_SECRET\n")
+    write(t, "empty-value", b"APPROOV_BASE64_SECRET=\n")
+    write(t, "empty-quoted", b"APPROOV_BASE64_SECRET=''\n")
+    write(t, "no-newline", b"APPROOV_BASE64_SECRET=" + url)
+    # Bare secrets (the input is also decoded as one).
+    write(t, "secret-standard", v)
+    write(t, "secret-unpadded", v.rstrip(b"="))
+    write(t, "secret-urlsafe", url)
+    write(t, "secret-urlsafe-padded", base64.urlsafe_b64encode(SECRET))
+    write(t, "secret-mixed", b"ab+_")
+    write(t, "secret-bad-padding", b"QUJD=")
+    write(t, "secret-three-pad", b"QQ===")
+    write(t, "secret-noncanonical", b"QR==")
+    write(t, "secret-one-char", b"Q")
+    write(t, "secret-space", b"QUJD RA==")
+    write(t, "secret-1024", base64.b64encode(b"\xa5" * 1024))
+    write(t, "secret-1025", base64.b64encode(b"\xa5" * 1025))
+    write(t, "secret-1026", base64.b64encode(b"\xa5" * 1026))
+    write(t, "secret-1027", base64.b64encode(b"\xa5" * 1027))
+    write(t, "secret-zero-byte", base64.b64encode(b"\0"))
+
+
+def b64url_corpus():
+    t = "b64url"
+    for name, data in [
+            ("empty", b""), ("one", b"A"), ("two", b"AA"), ("three", b"AAA"),
+            ("four", b"AAAA"), ("two-noncanonical", b"AB"),
+            ("three-noncanonical", b"AAB"), ("padded", b"QQ=="),
+            ("std-alphabet", b"+/+/"), ("url-alphabet", b"-_-_"),
+            ("space", b"QU JD"), ("high-bytes", b"\xff\x80QQ"),
+            ("secret", base64.urlsafe_b64encode(SECRET).rstrip(b"=")),
+            ("jwt-header", b64url(H)),
+            ("rfc7515-a1-sig", RFC_A1_TOKEN.split(b".")[2]),
+            ("all-sextets", b64url(bytes(range(256)))),
+    ]:
+        write(t, name, data)
+
+
+if __name__ == "__main__":
+    verify_corpus()
+    claims_corpus()
+    json_corpus()
+    envfile_corpus()
+    b64url_corpus()
