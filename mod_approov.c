@@ -878,14 +878,17 @@ static const char *number_text(apr_pool_t *p, double value)
     return text;
 }
 
-/* APPROOV_CLAIM_<NAME> for each top-level string, number or boolean. */
+/* APPROOV_CLAIM_<NAME> for each top-level string, number or boolean.
+ * The claims tree lives in r->pool, as the table does: no copies. */
 static void export_claims(request_rec *r, const cJSON *claims)
 {
+    static const char prefix[] = "APPROOV_CLAIM_";
     const cJSON *claim;
 
     for (claim = claims->child; claim; claim = claim->next) {
-        const char *value;
+        const char *value, *c;
         char *name, *n;
+        apr_size_t len;
 
         if (cJSON_IsString(claim)) {
             value = escape_claim(r->pool, claim->valuestring);
@@ -902,11 +905,14 @@ static void export_claims(request_rec *r, const cJSON *claims)
         if (!*claim->string) {
             continue;
         }
-        name = apr_pstrcat(r->pool, "APPROOV_CLAIM_", claim->string, NULL);
-        for (n = name + sizeof("APPROOV_CLAIM_") - 1; *n; n++) {
-            *n = apr_isalnum(*n) ? apr_toupper(*n) : '_';
+        len = strlen(claim->string);
+        name = apr_palloc(r->pool, sizeof(prefix) + len);
+        memcpy(name, prefix, sizeof(prefix) - 1);
+        for (c = claim->string, n = name + sizeof(prefix) - 1; *c; c++, n++) {
+            *n = apr_isalnum(*c) ? apr_toupper(*c) : '_';
         }
-        apr_table_set(r->subprocess_env, name, value);
+        *n = '\0';
+        apr_table_setn(r->subprocess_env, name, value);
     }
 }
 
