@@ -1,0 +1,593 @@
+#!/usr/bin/env bash
+# bench_server.sh: what mod_approov costs a real httpd, next to a plain
+# httpd and to mod_auth_openidc verifying the same HS256 token, in one run.
+#
+#   bench/bench_server.sh             7 rounds x 3 concurrencies x 4 rows, 5 s
+#                                     per cell: about 9 minutes
+#   bench/bench_server.sh --quick     2 rounds, 3 s per cell: about 2 minutes
+#   bench/bench_server.sh --long      also the RSS of the httpd children before
+#                                     and after 1M requests on row b (adds a
+#                                     few minutes; at most --long-seconds)
+#   bench/bench_server.sh --perf      also where httpd spends its CPU on rows b
+#                                     and d, by library (perf record -e
+#                                     cpu-clock on the children; 2 x S seconds)
+#
+# Options: --rounds N, --duration S (per cell), --conns "32 256 1024",
+# --long-requests N (1000000), --long-seconds S (600), --module PATH (a
+# built mod_approov.so instead of building one), --no-openidc, --keep (keep
+# the temp ServerRoot), -h.
+#
+# Everything runs on 127.0.0.1 under a temp ServerRoot, with ports picked
+# free at start.  The script starts two httpds of its own in the foreground
+# and stops them by their PIDs, on exit too.  Each wrk run is bounded by
+# -d and by timeout(1).  It installs libapache2-mod-auth-openidc with
+# apt-get when that is missing (and then disables it again in Debian's own
+# /etc/apache2, where the package enables it: our httpds do not read it).
+#
+# Rows, each at every concurrency:
+#   a plain    server A, /plain/hello.txt, no module on the path
+#   a2 plaintok  the same, with the valid token in Approov-Token: the bytes
+#              of row b's request, to a path where Approov is off
+#   b approov  server A, /approov/hello.txt, Approov On, valid token
+#   c reject   server A, /approov/hello.txt, token with a bad signature (401)
+#   d openidc  server B (mod_auth_openidc, no mod_approov), /oidc/hello.txt,
+#              AuthType oauth20, the same valid token as a Bearer token
+# Rounds alternate the row order (a b c d, then d c b a, ...); the ratio to
+# plain is taken inside each round and its median is printed.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+
+rounds=7
+duration=5
+conns="32 256 1024"
+threads=2
+long=0
+profile=0
+long_requests=1000000
+long_seconds=600
+long_conns=256
+module=
+openidc=1
+keep=0
+
+usage() {
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit "${1:-0}"
+}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+        --quick) rounds=2; duration=3 ;;
+        --long) long=1 ;;
+        --perf) profile=1 ;;
+        --rounds) rounds=$2; shift ;;
+        --duration) duration=$2; shift ;;
+        --conns) conns=$2; shift ;;
+        --long-requests) long_requests=$2; shift ;;
+        --long-seconds) long_seconds=$2; shift ;;
+        --module) module=$2; shift ;;
+        --no-openidc) openidc=0 ;;
+        --keep) keep=1 ;;
+        -h|--help) usage 0 ;;
+        *) echo "bench_server.sh: unknown option $1" >&2; usage 2 ;;
+    esac
+    shift
+done
+for v in "$rounds" "$duration" "$long_requests" "$long_seconds"; do
+    case $v in ''|*[!0-9]*|0) echo "bench_server.sh: bad number '$v'" >&2; exit 2 ;; esac
+done
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "bench_server.sh: $*"; exit 1; }
+
+for tool in apache2 apxs wrk curl perl; do
+    command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] \
+        || die "$tool is missing (apt-get install apache2 apache2-dev wrk curl perl)"
+done
+httpd=$(command -v apache2 || echo /usr/sbin/apache2)
+moddir=$(apxs -q LIBEXECDIR)
+
+# ---------------------------------------------------------------- set-up
+
+tmp=$(mktemp -d /tmp/approov-bench.XXXXXX)
+chmod 755 "$tmp"                  # httpd children run as nobody
+pids=()
+
+stop_servers() {
+    local pid
+    for pid in "${pids[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 1 100); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+            done
+            kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
+    pids=()
+}
+cleanup() {
+    stop_servers
+    if [ "$keep" = 1 ]; then say "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wrk needs a descriptor per connection.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+maxconn=0
+for c in $conns; do [ "$c" -gt "$maxconn" ] && maxconn=$c; done
+[ "$(ulimit -n)" -gt $((maxconn + 64)) ] \
+    || die "ulimit -n is $(ulimit -n): too low for $maxconn connections"
+
+if [ "$openidc" = 1 ] && [ ! -f "$moddir/mod_auth_openidc.so" ]; then
+    say "installing libapache2-mod-auth-openidc ..."
+    was_enabled=$([ -e /etc/apache2/mods-enabled/auth_openidc.load ] && echo 1 || echo 0)
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q libapache2-mod-auth-openidc >"$tmp/apt.log" 2>&1 \
+        || { apt-get update -q >>"$tmp/apt.log" 2>&1 \
+             && apt-get install -y -q libapache2-mod-auth-openidc >>"$tmp/apt.log" 2>&1; } \
+        || { tail -20 "$tmp/apt.log" >&2; die "cannot install libapache2-mod-auth-openidc"; }
+    if [ "$was_enabled" = 0 ] && command -v a2dismod >/dev/null; then
+        a2dismod -q auth_openidc >/dev/null 2>&1 || true
+    fi
+fi
+[ "$openidc" = 0 ] || [ -f "$moddir/mod_auth_openidc.so" ] || die "no mod_auth_openidc.so"
+
+# The module, built like the real one, from a copy of the sources.
+if [ -z "$module" ]; then
+    # The core sources as the top-level Makefile.am lists them.
+    core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/Makefile.am" 2>/dev/null || true)
+    core=${core:-approov_token.c}
+    mkdir "$tmp/build"
+    for f in mod_approov.c $core; do cp "$top/$f" "$tmp/build/"; done
+    cp "$top"/*.h "$tmp/build/"
+    (cd "$tmp/build" && apxs -c -Wc,-std=c99 -Wc,-O2 -I/usr/include/cjson \
+        -o mod_approov.la mod_approov.c $core -lcjson -lcrypto) \
+        >"$tmp/build/build.log" 2>&1 || { cat "$tmp/build/build.log" >&2; die "module build failed"; }
+    module=$tmp/build/.libs/mod_approov.so
+fi
+[ -f "$module" ] || die "no module at $module"
+
+# Tokens: minted by bench_verify with Approov's dummy secret, exp a year out.
+make -s -C "$here" bench_verify >&2
+{ read -r token; read -r bad_token; } < <("$here/bench_verify" --mint)
+[ -n "$token" ] && [ -n "$bad_token" ] || die "bench_verify --mint printed no tokens"
+secret='h+CX0tOzdAAR9l15bWAqvq7w9olk66daIH+Xk+IAHhVVHszjDzeGobzNnqyRze3lw/WVyWrc2gZfh3XXfBOmww=='
+
+free_port() {
+    local p
+    for _ in $(seq 1 200); do
+        p=$((20000 + RANDOM % 20000))
+        if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] \
+           && ! grep -qx "$p" "$tmp/ports" 2>/dev/null; then
+            echo "$p" >>"$tmp/ports"
+            echo "$p"
+            return
+        fi
+    done
+    die "no free port"
+}
+
+mkdir -p "$tmp/htdocs/plain" "$tmp/htdocs/approov" "$tmp/htdocs/oidc"
+for d in plain approov oidc; do
+    printf 'Hello, world!\n' >"$tmp/htdocs/$d/hello.txt"
+done
+chmod -R a+rX "$tmp/htdocs"
+
+# What both servers share: event MPM with every process and thread started
+# up front and never reaped (no spawning during a run), keep-alive without a
+# request limit, no access log.  Each of the 2 processes has a worker thread
+# per connection at the highest concurrency: with fewer, a busy event MPM
+# closes keep-alive connections above its limit and wrk counts read errors.
+# EnableMMAP Off: in a VM, the mmap and munmap of the file on every request
+# cost TLB-shootdown IPIs that dwarf everything else (three times the
+# request rate here); reading 14 bytes is what a tuned server does anyway.
+common_conf() {   # name port
+    cat <<EOF
+ServerRoot "$tmp"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$2
+PidFile "$tmp/$1.pid"
+DefaultRuntimeDir "$tmp/run-$1"
+ErrorLog "$tmp/$1-error.log"
+LogLevel warn
+User nobody
+Group nogroup
+LoadModule mpm_event_module "$moddir/mod_mpm_event.so"
+LoadModule authz_core_module "$moddir/mod_authz_core.so"
+StartServers 2
+ServerLimit 2
+ThreadLimit $threads_per_child
+ThreadsPerChild $threads_per_child
+MaxRequestWorkers $((2 * threads_per_child))
+MinSpareThreads 1
+MaxSpareThreads $((2 * threads_per_child))
+MaxConnectionsPerChild 0
+ListenBacklog 4096
+KeepAlive On
+MaxKeepAliveRequests 0
+KeepAliveTimeout 60
+Timeout 60
+EnableMMAP Off
+EnableSendfile Off
+DocumentRoot "$tmp/htdocs"
+<Directory />
+    AllowOverride None
+    Require all granted
+</Directory>
+EOF
+}
+
+[ "$long" = 0 ] || [ "$long_conns" -le "$maxconn" ] || maxconn=$long_conns
+[ "$profile" = 0 ] || [ 256 -le "$maxconn" ] || maxconn=256
+threads_per_child=$((maxconn + 64))
+port_a=$(free_port)
+mkdir -p "$tmp/run-a" "$tmp/run-b"
+{
+    common_conf a "$port_a"
+    cat <<EOF
+LoadModule approov_module "$module"
+ApproovBase64Secret $secret
+<Location /approov/>
+    Approov On
+</Location>
+EOF
+} >"$tmp/a.conf"
+
+if [ "$openidc" = 1 ]; then
+    port_b=$(free_port)
+    {
+        common_conf b "$port_b"
+        cat <<EOF
+LoadModule authn_core_module "$moddir/mod_authn_core.so"
+LoadModule authz_user_module "$moddir/mod_authz_user.so"
+LoadModule auth_openidc_module "$moddir/mod_auth_openidc.so"
+OIDCCryptoPassphrase $(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+OIDCOAuthVerifySharedKeys b64##$secret
+OIDCOAuthRemoteUserClaim did
+<Location /oidc/>
+    AuthType oauth20
+    Require valid-user
+</Location>
+EOF
+    } >"$tmp/b.conf"
+fi
+
+start_server() {   # name
+    "$httpd" -t -f "$tmp/$1.conf" >"$tmp/$1-configtest.log" 2>&1 \
+        || { cat "$tmp/$1-configtest.log" >&2; die "server $1: configtest failed"; }
+    "$httpd" -f "$tmp/$1.conf" -DFOREGROUND >>"$tmp/$1-error.log" 2>&1 &
+    pids+=("$!")
+    eval "pid_$1=$!"
+}
+
+wait_up() {   # port
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/plain/hello.txt" && return 0
+        sleep 0.1
+    done
+    die "httpd on port $1 did not come up"
+}
+
+start_server a
+wait_up "$port_a"
+if [ "$openidc" = 1 ]; then
+    start_server b
+    wait_up "$port_b"
+fi
+
+# ------------------------------------------------------------ the rows
+
+rows=(plain plaintok approov reject)
+[ "$openidc" = 1 ] && rows+=(openidc)
+
+row_url() {
+    case $1 in
+        plain|plaintok) echo "http://127.0.0.1:$port_a/plain/hello.txt" ;;
+        approov|reject) echo "http://127.0.0.1:$port_a/approov/hello.txt" ;;
+        openidc) echo "http://127.0.0.1:$port_b/oidc/hello.txt" ;;
+    esac
+}
+row_header() {
+    case $1 in
+        plain) echo "X-Bench: plain" ;;
+        plaintok) echo "Approov-Token: $token" ;;
+        approov) echo "Approov-Token: $token" ;;
+        reject) echo "Approov-Token: $bad_token" ;;
+        openidc) echo "Authorization: Bearer $token" ;;
+    esac
+}
+row_server_pid() {
+    case $1 in openidc) echo "$pid_b" ;; *) echo "$pid_a" ;; esac
+}
+
+status_of() {   # url [header]
+    curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${2:+-H "$2"} "$1"
+}
+
+# Each row must really do what it claims before it is timed.
+check() {   # what expected got
+    if [ "$2" != "$3" ]; then
+        die "check failed: $1: expected $2, got $3 (logs in $tmp; rerun with --keep)"
+    fi
+    say "  ok  $1: $3"
+}
+say "checks:"
+check "plain, no token" 200 "$(status_of "$(row_url plain)")"
+check "plain, with the token (not checked there)" 200 "$(status_of "$(row_url plaintok)" "$(row_header plaintok)")"
+check "approov, valid token" 200 "$(status_of "$(row_url approov)" "$(row_header approov)")"
+check "approov, bad signature" 401 "$(status_of "$(row_url reject)" "$(row_header reject)")"
+check "approov, no token" 401 "$(status_of "$(row_url approov)")"
+if [ "$openidc" = 1 ]; then
+    check "openidc, valid Bearer token" 200 "$(status_of "$(row_url openidc)" "$(row_header openidc)")"
+    check "openidc, bad signature" 401 "$(status_of "$(row_url openidc)" "Authorization: Bearer $bad_token")"
+    check "openidc, no token" 401 "$(status_of "$(row_url openidc)")"
+fi
+
+# Error-log lines so far (start-up, checks): not shown at the end.
+log_lines_a=$(wc -l <"$tmp/a-error.log")
+log_lines_b=0
+[ "$openidc" = 0 ] || log_lines_b=$(wc -l <"$tmp/b-error.log")
+
+# ------------------------------------------------------------ measuring
+
+# Busy and total jiffies of the whole machine.
+machine_cpu() {
+    awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat
+}
+# CPU ticks (user + system) of an httpd parent and its children.
+httpd_ticks() {   # parent pid
+    local p t=0 f
+    for p in "$1" $(ps -o pid= --ppid "$1"); do
+        [ -r "/proc/$p/stat" ] || continue
+        f=$(sed 's/^.*) //' "/proc/$p/stat")
+        set -- $f
+        t=$((t + ${12} + ${13}))
+    done
+    echo "$t"
+}
+hz=$(getconf CLK_TCK)
+
+# One wrk run; prints: requests rps p99_ms non2xx socket_errors machine_us_per_req httpd_us_per_req
+run_wrk() {   # row conns seconds
+    local out m0 m1 h0 h1 spid
+    spid=$(row_server_pid "$1")
+    m0=$(machine_cpu); h0=$(httpd_ticks "$spid")
+    # times: the CPU time of wrk, the only child of this subshell.
+    out=$(timeout $(($3 + 30)) wrk -t "$threads" -c "$2" -d "${3}s" --timeout 10s --latency \
+          -H "$(row_header "$1")" "$(row_url "$1")" 2>&1 && times) \
+        || { say "$out"; die "wrk failed ($1, $2 connections)"; }
+    m1=$(machine_cpu); h1=$(httpd_ticks "$spid")
+    printf '%s\n' "$out" >>"$tmp/wrk.log"
+    printf '%s\n' "$out" | perl -e '
+        my ($m0b, $m0t, $m1b, $m1t, $h0, $h1, $hz) = @ARGV;
+        my ($req, $rps, $p99, $non2xx, $err, $wrk_us) = (0, 0, 0, 0, 0, 0);
+        while (<STDIN>) {
+            # the last line of times: user and system time of the children
+            $wrk_us = (60 * ($1 + $3) + $2 + $4) * 1e6
+                if /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/;
+            $req = $1 if /^\s*(\d+) requests in/;
+            $rps = $1 if /^Requests\/sec:\s*([\d.]+)/;
+            if (/^\s*99%\s+([\d.]+)(us|ms|s)\b/) {
+                $p99 = $1 * { us => 0.001, ms => 1, s => 1000 }->{$2};
+            }
+            $non2xx = $1 if /Non-2xx or 3xx responses:\s*(\d+)/;
+            $err = $1 + $2 + $3 + $4
+                if /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/;
+        }
+        my $us = 1e6 / $hz;
+        # CPU time of everything but this httpd and wrk, as a share of all
+        # the CPU time there was: other load on the machine.
+        my $other = (($m1b - $m0b) * $us - ($h1 - $h0) * $us - $wrk_us)
+                    / (($m1t - $m0t) * $us || 1);
+        printf "%d %.1f %.3f %d %d %.2f %.2f %.1f\n", $req, $rps, $p99, $non2xx, $err,
+            $req ? ($m1b - $m0b) * $us / $req : 0,
+            $req ? ($h1 - $h0) * $us / $req : 0, $other < 0 ? 0 : 100 * $other;
+    ' $m0 $m1 "$h0" "$h1" "$hz"
+}
+
+ncpu=$(nproc)
+say ""
+say "machine: $ncpu CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+say "httpd $("$httpd" -v | sed -n 's/^Server version: //p'), wrk -t $threads, ${duration}s per cell, $rounds rounds, connections: $conns"
+say "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+say "warm-up ..."
+for row in "${rows[@]}"; do run_wrk "$row" 256 1 >/dev/null; done
+
+results=$tmp/results.tsv
+: >"$results"
+started=$(date +%s)
+for ((r = 1; r <= rounds; r++)); do
+    order=("${rows[@]}")
+    if ((r % 2 == 0)); then
+        order=()
+        for ((i = ${#rows[@]} - 1; i >= 0; i--)); do order+=("${rows[$i]}"); done
+    fi
+    for c in $conns; do
+        for row in "${order[@]}"; do
+            line=$(run_wrk "$row" "$c" "$duration")
+            printf '%d\t%d\t%s\t%s\n' "$r" "$c" "$row" "${line// /$'\t'}" >>"$results"
+            say "round $r/$rounds  c=$c  $row: $(echo "$line" \
+                | awk '{ printf "%s req/s, p99 %s ms, other load %s%% of the CPUs", $2, $3, $8 }')"
+        done
+    done
+done
+say "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); $(( $(date +%s) - started )) s of measuring"
+
+# ------------------------------------------------------------ the table
+
+echo
+echo "## httpd: $rounds rounds x ${duration}s per cell, wrk -t $threads, loopback, $ncpu CPUs shared by wrk and httpd"
+echo
+perl -e '
+    my @rows = split / /, $ARGV[1];
+    my (%v, %conns, @other);
+    open my $fh, "<", $ARGV[0] or die;
+    while (<$fh>) {
+        chomp;
+        my ($r, $c, $row, $req, $rps, $p99, $non2xx, $err, $mcpu, $hcpu, $other) = split /\t/;
+        push @other, $other;
+        $v{$row}{$c}{$r} = { req => $req, rps => $rps, p99 => $p99, non2xx => $non2xx,
+                             err => $err, mcpu => $mcpu, hcpu => $hcpu };
+        $conns{$c} = 1;
+    }
+    sub median { my @s = sort { $a <=> $b } @_; my $n = @s;
+                 $n % 2 ? $s[$n / 2] : ($s[$n / 2 - 1] + $s[$n / 2]) / 2 }
+    my %label = (plain => "a plain", plaintok => "a2 plain+token", approov => "b approov",
+                 reject => "c approov reject", openidc => "d openidc");
+    my @head = ("row", "conns", "req/s", "p99 ms", "ratio vs a", "ratio vs a2",
+                "machine us/req", "httpd us/req", "checks");
+    my @w = (16, 5, 8, 8, 10, 11, 14, 12, 6);
+    print "| ", join(" | ", map { sprintf "%-*s", $w[$_], $head[$_] } 0 .. $#w), " |\n";
+    print "|", join("|", map { "-" x ($_ + 2) } @w), "|\n";
+    my (@notes, %med, %med_a);
+    for my $c (sort { $a <=> $b } keys %conns) {
+        for my $row (@rows) {
+            my $cell = $v{$row}{$c} or next;
+            my @r = sort { $a <=> $b } keys %$cell;
+            my @ratio = map { $cell->{$_}{rps} / $v{plain}{$c}{$_}{rps} } @r;
+            my @ratio2 = map { $cell->{$_}{rps} / $v{plaintok}{$c}{$_}{rps} } @r;
+            $med{$row}{$c} = median(@ratio2);
+            $med_a{$row}{$c} = median(@ratio);
+            my ($bad, $errs) = (0, 0);
+            for (@r) {
+                my $x = $cell->{$_};
+                # reject must be all 401; every other row all 200
+                $bad += $row eq "reject" ? $x->{req} - $x->{non2xx} : $x->{non2xx};
+                $errs += $x->{err};
+            }
+            my $chk = $bad ? "WRONG STATUS x$bad" : "ok";
+            $chk .= ", $errs socket errors" if $errs;
+            push @notes, "$row c=$c: $chk" if $chk ne "ok";
+            printf "| %-16s | %5d | %8.0f | %8.2f | %10.3f | %11.3f | %14.1f | %12.1f | %-6s |\n",
+                $label{$row}, $c,
+                median(map { $cell->{$_}{rps} } @r),
+                median(map { $cell->{$_}{p99} } @r),
+                median(@ratio), median(@ratio2),
+                median(map { $cell->{$_}{mcpu} } @r),
+                median(map { $cell->{$_}{hcpu} } @r), $chk;
+        }
+    }
+    print "\n";
+    print "req/s, p99 and CPU: medians over the rounds; ratio: median of the per-round\n",
+          "ratios row/a (or row/a2) at the same concurrency; a2 sends the same request\n",
+          "as b, token included, to a path where Approov is off, so b/a2 is the module\n",
+          "alone; machine us/req: /proc/stat busy time\n",
+          "of all CPUs over the wrk run (wrk included) per request; httpd us/req: user+sys\n",
+          "time of that httpd and its children per request (10 ms ticks).\n";
+    my @o = sort { $a <=> $b } @other;
+    printf "Other load (CPU time of all but this httpd and wrk, share of both CPUs) during\n" .
+           "the cells: median %.1f%%, max %.1f%%.\n", median(@o), $o[-1];
+    print "problems: $_\n" for @notes;
+    print "\ntargets (median per-round ratios, every concurrency):\n";
+    my @cs = sort { $a <=> $b } keys %conns;
+    my $ok = !grep { $med{approov}{$_} < 0.98 } @cs;
+    printf "  %s  b >= 0.98 x a2 (the module alone): %s\n", $ok ? "PASS" : "FAIL",
+        join(", ", map { sprintf "%.3f", $med{approov}{$_} } @cs);
+    $ok = !grep { $med_a{approov}{$_} < 0.98 } @cs;
+    printf "  %s  b >= 0.98 x a (token header included): %s\n", $ok ? "PASS" : "FAIL",
+        join(", ", map { sprintf "%.3f", $med_a{approov}{$_} } @cs);
+    $ok = !grep { $med{reject}{$_} < $med{approov}{$_} } @cs;
+    printf "  %s  c no slower than b: %s\n", $ok ? "PASS" : "FAIL",
+        join(", ", map { sprintf "%.3f vs %.3f", $med{reject}{$_}, $med{approov}{$_} } @cs);
+    if ($med{openidc}) {
+        $ok = !grep { $med{openidc}{$_} >= $med{approov}{$_} } @cs;
+        printf "  %s  b faster than d: %s\n", $ok ? "PASS" : "FAIL",
+            join(", ", map { sprintf "%.3f vs %.3f", $med{approov}{$_}, $med{openidc}{$_} } @cs);
+    }
+' "$results" "${rows[*]}"
+
+# ------------------------------------------------------------ perf profile
+
+# Share of the httpd children's CPU samples per library while wrk drives a
+# row: what the module and the libraries only it uses cost, measured inside
+# the server, which the req/s of a noisy machine cannot resolve.
+profile_row() {   # row
+    local spid kids
+    spid=$(row_server_pid "$1")
+    kids=$(ps -o pid= --ppid "$spid" | tr -s ' \n' ',' | sed 's/^,//; s/,$//')
+    perf record -q -e cpu-clock -p "$kids" -o "$tmp/perf.$1" -- sleep "$duration" \
+        >/dev/null 2>&1 &
+    local perf_pid=$!
+    timeout $((duration + 30)) wrk -t "$threads" -c 256 -d "${duration}s" --timeout 10s \
+        -H "$(row_header "$1")" "$(row_url "$1")" >/dev/null 2>&1 || true
+    wait "$perf_pid" || true
+    echo
+    echo "row $1, 256 connections: share of httpd's CPU samples by library (>= 0.1%)"
+    perf report -i "$tmp/perf.$1" --stdio --no-children --sort dso 2>/dev/null \
+        | awk '/^ +[0-9.]+%/ { v = $1; sub("%", "", v); if (v >= 0.1) printf "  %7s  %s\n", $1, $2 }'
+}
+if [ "$profile" = 1 ]; then
+    echo
+    echo "## Where httpd's CPU goes (perf record -e cpu-clock on the children)"
+    if command -v perf >/dev/null \
+       && perf record -q -e cpu-clock -o "$tmp/perf.test" true >/dev/null 2>&1; then
+        profile_row approov
+        [ "$openidc" = 0 ] || profile_row openidc
+        echo
+        echo "(server A loads no other module that uses libcjson or libcrypto)"
+    else
+        echo "perf record -e cpu-clock does not work here: skipped"
+    fi
+fi
+
+# ------------------------------------------------------------ long run: RSS
+
+rss_children() {   # parent pid: "pid:kB ..." and the sum
+    local p kb sum=0 list=
+    for p in $(ps -o pid= --ppid "$1"); do
+        kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)
+        list="$list $p:${kb}kB"
+        sum=$((sum + kb))
+    done
+    echo "sum ${sum} kB ($list )"
+}
+
+if [ "$long" = 1 ]; then
+    # wrk has no request count: run it in chunks of at most 10 s until
+    # long_requests are done or long_seconds have passed.
+    echo
+    echo "## RSS of server A's children over a long run of row b (approov, valid token), $long_conns connections"
+    echo
+    echo "- before:  $(rss_children "$pid_a")"
+    children_before=$(ps -o pid= --ppid "$pid_a" | sort | tr -d ' \n')
+    total=0
+    t0=$(date +%s)
+    while [ "$total" -lt "$long_requests" ]; do
+        left=$((long_seconds - ($(date +%s) - t0)))
+        [ "$left" -gt 0 ] || { echo "- stopped by the time limit (${long_seconds}s)"; break; }
+        [ "$left" -lt 10 ] || left=10
+        out=$(timeout $((left + 30)) wrk -t "$threads" -c "$long_conns" -d "${left}s" \
+              --timeout 10s -H "$(row_header approov)" "$(row_url approov)" 2>&1) \
+            || { say "$out"; die "wrk failed in the long run"; }
+        n=$(printf '%s\n' "$out" | sed -n 's/^ *\([0-9]*\) requests in .*/\1/p')
+        non=$(printf '%s\n' "$out" | sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p')
+        total=$((total + n))
+        echo "- after $total requests${non:+ ($non not 200)}: $(rss_children "$pid_a")"
+    done
+    if [ "$(ps -o pid= --ppid "$pid_a" | sort | tr -d ' \n')" = "$children_before" ]; then
+        same="the same children throughout"
+    else
+        same="CHILDREN CHANGED during the run: RSS figures are not comparable"
+    fi
+    echo "- $total requests in $(($(date +%s) - t0)) s; $same"
+fi
+
+# What the servers logged after the checks (LogLevel warn).
+: >"$tmp/errors"
+for s in a b; do
+    [ -f "$tmp/$s-error.log" ] || continue
+    tail -n +"$(( $(eval echo "\$log_lines_$s") + 1 ))" "$tmp/$s-error.log" \
+        | sed "s/^/server $s: /" >>"$tmp/errors"
+done
+if [ -s "$tmp/errors" ]; then
+    echo
+    echo "error log lines during the measurements (first 10 of $(wc -l <"$tmp/errors")):"
+    head -10 "$tmp/errors"
+fi

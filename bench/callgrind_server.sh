@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# callgrind_server.sh: what mod_approov costs httpd per request, in CPU
+# instructions, which no noise on a shared machine can blur.
+#
+#   bench/callgrind_server.sh [N]     N requests per row (default 2000)
+#   bench/callgrind_server.sh --module path/to/mod_approov.so [N]
+#
+# For each row, an httpd (mpm_event, one process: -X) runs under valgrind
+# --tool=callgrind, counting only inside ap_run_process_connection, and curl
+# sends it N keep-alive GETs of a small static file over one connection; a
+# second run sends 2N, and the difference is the cost of N requests without
+# start-up, warm-up or shutdown.
+# Rows, all on the same server:
+#   plain        /plain/hello.txt, no Approov-Token header
+#   plain+token  /plain/hello.txt with the valid token: what the client's
+#                bigger request costs httpd before any module looks at it
+#   approov      /approov/hello.txt (Approov On), the valid token: 200
+#   reject       /approov/hello.txt, the token with a bad signature: 401
+# It prints Ir per request per row, the module's cost (approov - plain+token),
+# and, for the approov row, the inclusive Ir per request of the module's hook
+# and of the functions it calls.  Everything under a temp ServerRoot in /tmp,
+# 127.0.0.1 on a free port; the httpd is stopped by its PID.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+module=
+if [ "${1:-}" = --module ]; then module=$2; shift 2; fi
+n=${1:-2000}
+case $n in ''|*[!0-9]*|0) echo "callgrind_server.sh: bad count '$n'" >&2; exit 2 ;; esac
+
+for tool in valgrind callgrind_annotate apxs curl bc ss; do
+    command -v "$tool" >/dev/null || { echo "callgrind_server.sh: $tool is missing" >&2; exit 1; }
+done
+httpd=$(command -v apache2 || echo /usr/sbin/apache2)
+moddir=$(apxs -q LIBEXECDIR)
+
+tmp=$(mktemp -d /tmp/approov-cgserver.XXXXXX)
+chmod 755 "$tmp"
+vg_pid=
+cleanup() {
+    if [ -n "$vg_pid" ] && kill -0 "$vg_pid" 2>/dev/null; then
+        kill -TERM "$vg_pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$vg_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$vg_pid" 2>/dev/null || true
+    fi
+    [ "${KEEP:-0}" = 1 ] && echo "kept $tmp" >&2 || rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+if [ -z "$module" ]; then
+    core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/Makefile.am")
+    mkdir "$tmp/build"
+    for f in mod_approov.c $core; do cp "$top/$f" "$tmp/build/"; done
+    cp "$top"/*.h "$tmp/build/"
+    (cd "$tmp/build" && apxs -c -Wc,-std=c99 -Wc,-O2 -I/usr/include/cjson \
+        -o mod_approov.la mod_approov.c $core -lcjson -lcrypto) >"$tmp/build.log" 2>&1 \
+        || { cat "$tmp/build.log" >&2; exit 1; }
+    module=$tmp/build/.libs/mod_approov.so
+fi
+
+make -s -C "$here" bench_verify >&2
+{ read -r token; read -r bad_token; } < <("$here/bench_verify" --mint)
+secret='h+CX0tOzdAAR9l15bWAqvq7w9olk66daIH+Xk+IAHhVVHszjDzeGobzNnqyRze3lw/WVyWrc2gZfh3XXfBOmww=='
+
+port=
+for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 20000))
+    if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]; then port=$p; break; fi
+done
+[ -n "$port" ] || { echo "callgrind_server.sh: no free port" >&2; exit 1; }
+
+mkdir -p "$tmp/htdocs/plain" "$tmp/htdocs/approov" "$tmp/run"
+printf 'Hello, world!\n' >"$tmp/htdocs/plain/hello.txt"
+printf 'Hello, world!\n' >"$tmp/htdocs/approov/hello.txt"
+chmod -R a+rX "$tmp"
+# As root, httpd would switch to another user and could no longer write
+# the callgrind output: run it as nobody from the start.
+chmod 1777 "$tmp/run"
+as_user=()
+[ "$(id -u)" = 0 ] && as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+cat >"$tmp/httpd.conf" <<EOF
+ServerRoot "$tmp"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$tmp/run/httpd.pid"
+DefaultRuntimeDir "$tmp/run"
+ErrorLog "$tmp/run/error.log"
+LogLevel warn
+LoadModule mpm_event_module "$moddir/mod_mpm_event.so"
+LoadModule authz_core_module "$moddir/mod_authz_core.so"
+LoadModule approov_module "$module"
+KeepAlive On
+MaxKeepAliveRequests 0
+EnableMMAP Off
+EnableSendfile Off
+DocumentRoot "$tmp/htdocs"
+<Directory />
+    AllowOverride None
+    Require all granted
+</Directory>
+ApproovBase64Secret $secret
+<Location /approov/>
+    Approov On
+</Location>
+EOF
+"$httpd" -t -f "$tmp/httpd.conf" >/dev/null 2>&1 || { "$httpd" -t -f "$tmp/httpd.conf"; exit 1; }
+
+# N GETs over one keep-alive connection (curl's URL range).
+fire() {   # count path expected-status [header]
+    local codes
+    codes=$(curl -s -o /dev/null -w '%{http_code}\n' --max-time 900 ${4:+-H "$4"} \
+        "http://127.0.0.1:$port$2?[1-$1]" | sort | uniq -c | awk '{print $2 "x" $1}' | paste -sd' ')
+    [ "$codes" = "$3x$1" ] || { echo "callgrind_server.sh: $2: got $codes, expected $3x$1" >&2; exit 1; }
+}
+
+# One httpd under callgrind serving count requests of a row; counting only
+# inside ap_run_process_connection (reading, handling and answering a
+# request; not start-up, not the MPM's waiting).  Prints the total Ir.
+run_row() {   # out-file count path status [header]
+    local out=$1 count=$2
+    shift 2
+    "${as_user[@]}" valgrind --tool=callgrind --toggle-collect=ap_run_process_connection \
+        --callgrind-out-file="$out" \
+        "$httpd" -X -f "$tmp/httpd.conf" >"$tmp/valgrind.log" 2>&1 &
+    vg_pid=$!
+    for _ in $(seq 1 600); do
+        [ -n "$(ss -Htln "sport = :$port" 2>/dev/null)" ] && break
+        sleep 0.2
+    done
+    fire "$count" "$@"
+    kill -TERM "$vg_pid"
+    wait "$vg_pid" || true
+    vg_pid=
+    callgrind_annotate "$out" 2>/dev/null \
+        | awk '/PROGRAM TOTALS/ && !done { gsub(",", "", $1); print $1; done = 1 }'
+}
+
+# Two runs per row, n and 2n requests: the difference is n requests' worth,
+# without start-up, warm-up or shutdown.
+rows=(plain plain+token approov reject)
+declare -A ir
+for row in "${rows[@]}"; do
+    case $row in
+        plain)       args=(/plain/hello.txt 200) ;;
+        plain+token) args=(/plain/hello.txt 200 "Approov-Token: $token") ;;
+        approov)     args=(/approov/hello.txt 200 "Approov-Token: $token") ;;
+        reject)      args=(/approov/hello.txt 401 "Approov-Token: $bad_token") ;;
+    esac
+    one=$(run_row "$tmp/run/$row-1.out" "$n" "${args[@]}")
+    two=$(run_row "$tmp/run/$row-2.out" $((2 * n)) "${args[@]}")
+    ir[$row]=$((two - one))
+done
+
+echo "callgrind: httpd -X (event MPM), $n keep-alive GETs per row, instructions per request"
+echo
+printf '%-12s %10s\n' row Ir/request
+for row in "${rows[@]}"; do
+    printf '%-12s %10.0f\n' "$row" "$(echo "${ir[$row]} / $n" | bc -l)"
+done
+echo
+printf 'the token header alone (plain+token - plain):   %8.0f Ir\n' \
+    "$(echo "(${ir[plain+token]} - ${ir[plain]}) / $n" | bc -l)"
+printf 'the module, valid token (approov - plain+token): %8.0f Ir (%.1f%% of plain+token)\n' \
+    "$(echo "(${ir[approov]} - ${ir[plain+token]}) / $n" | bc -l)" \
+    "$(echo "100 * (${ir[approov]} - ${ir[plain+token]}) / ${ir[plain+token]}" | bc -l)"
+echo
+echo "approov row: inclusive Ir per request of the module's functions (2n run, per request)"
+callgrind_annotate --inclusive=yes "$tmp/run/approov-2.out" 2>/dev/null \
+    | awk -v n="$n" '/mod_approov|approov_|cJSON_|apr_table_set|ap_log_rerror|SHA256/ {
+          gsub(",", "", $1); if ($1 + 0 >= n * 40) printf "  %8.0f  %s\n", $1 / (2 * n), $NF }' \
+    | sort -k1,1nr -u | head -25
