@@ -7,7 +7,8 @@
 #   scripts/check-sanitizers.sh          from anywhere in a clone
 #
 # Environment: CC (default clang, else gcc), KEEP=1 keeps the build
-# directory and prints where it is.
+# directory and prints where it is, FUZZ_REGRESS=0 skips the fuzz replay
+# (scripts/test.sh runs it as a stage of its own).
 #
 # The checkout is not touched: everything is built in a directory under
 # /tmp.  Each unit test program ends with "N passed, N failed"; those
@@ -104,7 +105,9 @@ done
 
 # The fuzz targets' replay driver, built with the same sanitizers by
 # fuzz/Makefile, into our directory (B=).
-if [ -f fuzz/Makefile ] && grep -qE '^regress:' fuzz/Makefile; then
+if [ "${FUZZ_REGRESS:-1}" = 0 ]; then
+    echo "check-sanitizers: make -C fuzz regress: skipped (FUZZ_REGRESS=0)"
+elif [ -f fuzz/Makefile ] && grep -qE '^regress:' fuzz/Makefile; then
     mkdir -p "$work/fuzz"
     if make -C fuzz regress B="$work/fuzz" > "$work/fuzz.log" 2>&1 \
        && [ -z "$(sanitizer_report "$work/fuzz.log")" ]; then

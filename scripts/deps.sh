@@ -14,7 +14,14 @@ packages=(
     libwww-perl                    # LWP, for Apache::TestRequest
     libcjson-dev libssl-dev        # the verifier's libraries
     autoconf automake libtool pkg-config build-essential
-    curl                           # the demo
+    curl                           # the demo, soak.sh, check-deb.sh
+    # the later stages of scripts/test.sh
+    clang libclang-rt-14-dev       # libFuzzer, clang's ASan and UBSan
+    wrk procps openssl             # soak.sh: load, ps, secrets
+    dpkg-dev debhelper fakeroot    # check-deb.sh, check-dist.sh: the .deb,
+    lintian man-db                 # lintian, man approov-token
+    git iproute2                   # check-deb.sh, check-dist.sh: tracked files, ss
+    valgrind                       # check-valgrind.sh
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
