@@ -10,7 +10,8 @@
 # 2. "apt-get install ./libapache2-mod-approov_*.deb", "a2enmod approov",
 #    and a conf-available file (enabled with a2enconf) that listens on
 #    127.0.0.1:8091 (or the next free port up to 8099) and protects /api/
-#    with Approov's published dummy secret;
+#    with Approov's published dummy secret; Debian's ports.conf (Listen 80 on
+#    every interface) is set aside for the run: loopback only;
 # 3. "apache2ctl configtest", "apache2ctl start", a token minted by the
 #    installed approov-token: 200 with it, an empty 401 with a bad one;
 # 4. stops that apache2 by its PID file, a2disconf, a2dismod approov,
@@ -43,6 +44,9 @@ conf_name=approov-check-deb
 conf_file=/etc/apache2/conf-available/$conf_name.conf
 # Present while this script has changed the machine: what it names is ours.
 marker=/var/lib/$conf_name.state
+# The stock ports.conf while the run replaces it (Listen 80 on every
+# interface: this check listens on loopback only).
+ports_backup=/var/lib/$conf_name.ports.conf
 apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
 
 passed=0 failed=0
@@ -123,6 +127,9 @@ undo() {
     if grep -q '^installed$' "$marker" && dpkg-query -W "$package" >/dev/null 2>&1; then
         timeout 300 apt-get purge "${apt_opts[@]}" "$package" >/dev/null 2>&1
     fi
+    if grep -q '^ports$' "$marker" && [ -f "$ports_backup" ]; then
+        cp -p "$ports_backup" /etc/apache2/ports.conf && rm -f "$ports_backup"
+    fi
     local htdocs
     htdocs=$(sed -n 's/^htdocs //p' "$marker")
     case "$htdocs" in /tmp/$conf_name.*) rm -rf "$htdocs" ;; esac
@@ -157,10 +164,6 @@ if pid=$(system_apache_pid); then
 fi
 if installed "$package"; then
     fail "$package is installed already: purge it first, check-deb will not replace it"
-    finish
-fi
-if ss -Hltn 2>/dev/null | awk '{print $4}' | grep -qE '(^|:)80$'; then
-    fail "port 80 (the stock apache2 configuration's Listen) is in use"
     finish
 fi
 port=
@@ -293,6 +296,12 @@ Listen 127.0.0.1:$port
 </VirtualHost>
 EOF
 check "a2enconf $conf_name" timeout 60 a2enconf -q "$conf_name"
+# Debian's ports.conf listens on port 80 of every interface: set aside for
+# the run, so that this apache2 listens on the loopback port alone.
+note ports
+cp -p /etc/apache2/ports.conf "$ports_backup"
+echo "# Set aside by mod_approov's scripts/check-deb.sh; restored when it ends." \
+    > /etc/apache2/ports.conf
 
 timeout 60 apache2ctl configtest > "$work/configtest.log" 2>&1
 configtest_status=$?
