@@ -264,6 +264,7 @@ static const char *wrap_public_key(apr_pool_t *p, EVP_PKEY *pkey,
                                    approov_key_t **out)
 {
     approov_key_t *key = apr_pcalloc(p, sizeof(*key));
+    BIGNUM *e = NULL;
     char group[64];
     int i;
 
@@ -278,6 +279,14 @@ static const char *wrap_public_key(apr_pool_t *p, EVP_PKEY *pkey,
                                 "(at least %d)", EVP_PKEY_get_bits(pkey),
                                 RSA_MIN_BITS);
         }
+        /* e = 1 would make the padded digest its own signature. */
+        if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e)
+            || !BN_is_odd(e) || BN_is_one(e)) {
+            BN_free(e);
+            return "an RSA key whose public exponent is not odd and at "
+                   "least 3";
+        }
+        BN_free(e);
         key->algs = EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA_PSS
                     ? PSS_ALGS : RSA_ALGS;
         break;
@@ -483,7 +492,7 @@ static const char *key_from_jwk(apr_pool_t *p, const cJSON *jwk,
                                 approov_key_t **out, int *unsupported)
 {
     const char *kty = jwk_string(jwk, "kty");
-    const char *use = jwk_string(jwk, "use");
+    const cJSON *use = cJSON_GetObjectItemCaseSensitive(jwk, "use");
     const cJSON *kid = cJSON_GetObjectItemCaseSensitive(jwk, "kid");
     const cJSON *alg_item = cJSON_GetObjectItemCaseSensitive(jwk, "alg");
     approov_alg_e alg = APPROOV_ALG_NONE;
@@ -498,9 +507,13 @@ static const char *key_from_jwk(apr_pool_t *p, const cJSON *jwk,
     if (kid && !cJSON_IsString(kid)) {
         return "a kid that is not a string";
     }
-    if (use && strcmp(use, "sig") != 0) {
+    if (use && !cJSON_IsString(use)) {
+        return "a use that is not a string";
+    }
+    if (use && strcmp(use->valuestring, "sig") != 0) {
         *unsupported = 1;
-        return apr_psprintf(p, "use \"%s\" is not \"sig\"", use);
+        return apr_psprintf(p, "use \"%s\" is not \"sig\"",
+                            use->valuestring);
     }
     if (alg_item) {
         if (!cJSON_IsString(alg_item)) {
@@ -575,7 +588,7 @@ const char *approov_keys_from_jwks(apr_pool_t *p, const char *text,
                                    apr_array_header_t *warnings)
 {
     const cJSON *root, *list, *jwk;
-    int index = 0, added = 0, unsupported;
+    int index = 0, added = 0, unsupported, first = keys->nelts;
 
     root = approov_json_parse_object(p, (const unsigned char *)text, len);
     if (!root) {
@@ -590,6 +603,7 @@ const char *approov_keys_from_jwks(apr_pool_t *p, const char *text,
         const char *err = key_from_jwk(p, jwk, &key, &unsupported);
 
         if (err && !unsupported) {
+            keys->nelts = first;            /* an error adds no key */
             return apr_psprintf(p, "key %d: %s", index, err);
         }
         if (err) {

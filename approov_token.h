@@ -114,9 +114,10 @@ const char *approov_decode_secret(apr_pool_t *p, const char *text,
 approov_key_t *approov_key_hmac(apr_pool_t *p, approov_alg_e alg,
                                 const unsigned char *secret, apr_size_t len);
 
-/* A PEM public key (SubjectPublicKeyInfo): RSA of at least 2048 bits
- * (RS256..RS512, PS256..PS512), EC P-256/P-384/P-521 (exactly ES256/ES384/
- * ES512) or Ed25519 (EdDSA).  Returns NULL or an error message. */
+/* A PEM public key (SubjectPublicKeyInfo): RSA of at least 2048 bits with
+ * an odd public exponent of at least 3 (RS256..RS512, PS256..PS512), EC
+ * P-256/P-384/P-521 (exactly ES256/ES384/ES512) or Ed25519 (EdDSA).
+ * Returns NULL or an error message. */
 const char *approov_key_from_pem(apr_pool_t *p, const char *pem,
                                  apr_size_t len, approov_key_t **out);
 
@@ -124,7 +125,8 @@ const char *approov_key_from_pem(apr_pool_t *p, const char *pem,
  * The keys of a JWK Set (RFC 7517): kty RSA, EC, OKP (Ed25519) or oct,
  * honouring alg (the key then verifies that algorithm only) and use (only
  * "sig").  Keys of an unsupported kind are skipped with a message pushed
- * on warnings (const char *); a broken key or file returns an error.
+ * on warnings (const char *); a broken key or file returns an error and
+ * leaves keys as it was.
  */
 const char *approov_keys_from_jwks(apr_pool_t *p, const char *text,
                                    apr_size_t len, apr_array_header_t *keys,

@@ -11,6 +11,7 @@ written; files added by `make merge` are left alone.
 import base64
 import hashlib
 import hmac
+import json
 import os
 import subprocess
 
@@ -407,9 +408,324 @@ def b64url_corpus():
         write(t, name, data)
 
 
+# ---- keys (fuzz_keys): key files as an operator supplies them ----------
+
+# Keys made once with the openssl command and kept in keys/ (new ones would
+# change every seed): name -> genpkey arguments.  The private half is kept
+# only for the keys fuzz_keys.c holds a signature of (SIGNING_KEYS).
+KEYGEN = {
+    "es384": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+    "es521": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"],
+    "rsa3072": ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"],
+    "rsa1024": ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"],
+    "rsapss2048": ["-algorithm", "RSA-PSS", "-pkeyopt",
+                   "rsa_keygen_bits:2048"],
+    "secp256k1": ["-algorithm", "EC", "-pkeyopt",
+                  "ec_paramgen_curve:secp256k1"],
+    "sm2": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:SM2"],
+    "ed448": ["-algorithm", "ED448"],
+    "x25519": ["-algorithm", "X25519"],
+}
+SIGNING_KEYS = ("es384", "es521")
+
+OID_RSA = bytes.fromhex("2a864886f70d010101")
+OID_EC = bytes.fromhex("2a8648ce3d0201")
+OID_ED25519 = bytes.fromhex("2b6570")
+CURVES = {bytes.fromhex("2a8648ce3d030107"): "P-256",
+          bytes.fromhex("2b81040022"): "P-384",
+          bytes.fromhex("2b81040023"): "P-521",
+          bytes.fromhex("2b8104000a"): "secp256k1"}
+
+
+P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
+P256_G = bytes.fromhex(
+    "04"
+    "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+    "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+
+
+def p256_double(point):
+    """2P for an uncompressed P-256 point (a = -3), affine."""
+    x, y = int.from_bytes(point[1:33], "big"), int.from_bytes(point[33:], "big")
+    slope = (3 * x * x - 3) * pow(2 * y, -1, P256_P) % P256_P
+    x2 = (slope * slope - 2 * x) % P256_P
+    y2 = (slope * (x - x2) - y) % P256_P
+    return b"\x04" + x2.to_bytes(32, "big") + y2.to_bytes(32, "big")
+
+
+def key_path(name, public=True):
+    return os.path.join(HERE, "keys", name + (".pub.pem" if public
+                                              else ".pem"))
+
+
+def public_pem(name):
+    """keys/<name>.pub.pem, made (once) if missing."""
+    if not os.path.exists(key_path(name)):
+        private = subprocess.run(["openssl", "genpkey"] + KEYGEN[name],
+                                 check=True, capture_output=True).stdout
+        if name in SIGNING_KEYS:
+            with open(key_path(name, public=False), "wb") as f:
+                f.write(private)
+        public = subprocess.run(["openssl", "pkey", "-pubout"],
+                                input=private, check=True,
+                                capture_output=True).stdout
+        with open(key_path(name), "wb") as f:
+            f.write(public)
+    with open(key_path(name), "rb") as f:
+        return f.read()
+
+
+def pem_der(pem):
+    return base64.b64decode(b"".join(
+        line for line in pem.splitlines() if not line.startswith(b"-----")))
+
+
+def der_pem(der):
+    text = base64.b64encode(der)
+    return (b"-----BEGIN PUBLIC KEY-----\n"
+            + b"".join(text[i:i + 64] + b"\n" for i in range(0, len(text), 64))
+            + b"-----END PUBLIC KEY-----\n")
+
+
+def der_items(data):
+    """The (tag, value) TLVs of a DER string, in order."""
+    items, i = [], 0
+    while i < len(data):
+        tag, n = data[i], data[i + 1]
+        i += 2
+        if n & 0x80:
+            n, i = int.from_bytes(data[i:i + (n & 0x7f)], "big"), i + (n & 0x7f)
+        items.append((tag, data[i:i + n]))
+        i += n
+    return items
+
+
+def der(tag, body):
+    """One DER TLV."""
+    n = len(body)
+    head = (bytes([n]) if n < 0x80 else bytes([0x80 | (n.bit_length() + 7)
+                                                // 8])
+            + n.to_bytes((n.bit_length() + 7) // 8, "big"))
+    return bytes([tag]) + head + body
+
+
+def rsa_pem(name, e):
+    """keys/<name>'s RSA modulus with public exponent e, as a PEM."""
+    n = base64.urlsafe_b64decode(jwk(name)["n"] + "==")
+    integer = lambda v: der(0x02, b"\0" + v if v[0] & 0x80 else v)
+    return der_pem(der(0x30, der(0x30, der(0x06, OID_RSA) + b"\x05\0")
+                       + der(0x03, b"\0" + der(0x30, integer(n) + integer(
+                           e.to_bytes(max(1, (e.bit_length() + 7) // 8),
+                                      "big"))))))
+
+
+def jwk(name, **members):
+    """The JWK of keys/<name>.pub.pem (SubjectPublicKeyInfo, read here),
+    then members: a value of None removes that member."""
+    (_, spki), = der_items(pem_der(public_pem(name)))
+    (_, algid), (_, bits) = der_items(spki)
+    algid, pub = der_items(algid), bits[1:]
+    if algid[0][1] == OID_RSA:
+        n, e = (v.lstrip(b"\0") for _, v in der_items(der_items(pub)[0][1]))
+        key = {"kty": "RSA", "n": b64url(n).decode(), "e": b64url(e).decode()}
+    elif algid[0][1] == OID_EC:
+        size = (len(pub) - 1) // 2
+        key = {"kty": "EC", "crv": CURVES[algid[1][1]],
+               "x": b64url(pub[1:1 + size]).decode(),
+               "y": b64url(pub[1 + size:]).decode()}
+    else:
+        assert algid[0][1] == OID_ED25519, name
+        key = {"kty": "OKP", "crv": "Ed25519", "x": b64url(pub).decode()}
+    key.update(members)
+    return {k: v for k, v in key.items() if v is not None}
+
+
+def jwks(*keys, **members):
+    return json.dumps(dict({"keys": list(keys)}, **members),
+                      separators=(",", ":")).encode()
+
+
+def b64url_str(data):
+    return b64url(data).decode()
+
+
+def coordinate(name, member):
+    """A base64url member of keys/<name>'s JWK, decoded."""
+    text = jwk(name)[member]
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def keys_corpus():
+    t = "keys"
+    for name in ["es384", "es521", "rsa3072", "rsa1024", "rsapss2048",
+                 "secp256k1", "sm2", "ed448", "x25519"]:
+        write(t, "pem-" + name, public_pem(name))
+    for name in ["es256", "ed25519", "rsa2048"]:
+        write(t, "pem-" + name, public_pem(name))
+    rsa = public_pem("rsa2048")
+    es256 = public_pem("es256")
+    write(t, "pem-truncated", rsa[:len(rsa) // 2])
+    write(t, "pem-no-end", rsa[:rsa.index(b"-----END")])
+    write(t, "pem-trailing-junk", es256 + b"junk\x00\xff-----END\n")
+    write(t, "pem-leading-text", b"# Approov RS256 key X\n" + rsa)
+    write(t, "pem-crlf", es256.replace(b"\n", b"\r\n"))
+    write(t, "pem-no-newlines", es256.replace(b"\n", b""))
+    write(t, "pem-bad-base64", es256.replace(b"MFkw", b"MF*w"))
+    write(t, "pem-two-keys", public_pem("rsa1024") + es256)
+    write(t, "pem-empty", b"")
+    write(t, "pem-der", pem_der(es256))
+    write(t, "pem-rsa-public-key", subprocess.run(
+        ["openssl", "rsa", "-pubin", "-RSAPublicKey_out"], input=rsa,
+        check=True, capture_output=True).stdout)
+    write(t, "pem-private-key", open(key_path("es256", public=False),
+                                     "rb").read())
+    for form, args in [("explicit", ["-param_enc", "explicit"]),
+                       ("compressed", ["-conv_form", "compressed"])]:
+        write(t, "pem-es256-" + form, subprocess.run(
+            ["openssl", "ec", "-pubin", "-pubout"] + args, input=es256,
+            check=True, capture_output=True).stdout)
+    # Explicit P-256 parameters with 2G as generator: a curve OpenSSL
+    # names none of its own.
+    explicit = pem_der(open(os.path.join(HERE, "corpus", t,
+                                         "pem-es256-explicit"), "rb").read())
+    write(t, "pem-es256-explicit-unnamed", der_pem(explicit.replace(
+        P256_G, p256_double(P256_G))))
+    off = bytearray(pem_der(es256))
+    off[-1] ^= 1                                    # y + 1: off the curve
+    write(t, "pem-es256-off-curve", der_pem(bytes(off)))
+    short = bytearray(pem_der(public_pem("ed25519")))
+    short[1] -= 1
+    short[10] -= 1                                  # 31-byte Ed25519 key
+    write(t, "pem-ed25519-short", der_pem(bytes(short[:-1])))
+    for e in (1, 3, 65536):
+        write(t, "pem-rsa-e-%d" % e, rsa_pem("rsa2048", e))
+
+    # JWK Sets.  The public keys of keys/, converted here from their DER.
+    write(t, "jwks-every-kind", jwks(
+        jwk("rsa2048", kid="rsa", use="sig"),
+        jwk("rsa2048", kid="rsa-rs512", alg="RS512"),
+        jwk("rsa2048", kid="rsa-ps384", alg="PS384"),
+        jwk("es256", kid="es256", alg="ES256"),
+        jwk("es384", kid="es384"),
+        jwk("es521", kid="es521", alg="ES512", use="sig"),
+        jwk("ed25519", kid="ed", alg="EdDSA"),
+        {"kty": "oct", "kid": "hs256", "k": b64url_str(SECRET)},
+        {"kty": "oct", "kid": "hs384", "alg": "HS384",
+         "k": b64url_str(SECRET)},
+        {"kty": "oct", "alg": "HS512", "use": "sig",
+         "k": b64url_str(SECRET)}))
+    write(t, "jwks-approov-rs256", jwks(jwk("rsa2048", alg="RS256",
+                                            use="sig", kid="X")))
+    write(t, "jwks-rsa3072", jwks(jwk("rsa3072", kid="big")))
+    write(t, "jwks-rsa1024", jwks(jwk("rsa1024", kid="weak")))
+    write(t, "jwks-rsa1024-after-good", jwks(jwk("es256"),
+                                            jwk("rsa1024", kid="weak")))
+    write(t, "jwks-oct-dummy", jwks({"kty": "oct", "k": b64url_str(SECRET)}))
+    write(t, "jwks-oct-1024", jwks({"kty": "oct", "k": b64url_str(
+        b"\xa5" * 1024)}))
+    write(t, "jwks-oct-1025", jwks({"kty": "oct", "k": b64url_str(
+        b"\xa5" * 1025)}))
+    write(t, "jwks-oct-one-byte", jwks({"kty": "oct", "k": "AA"}))
+    write(t, "jwks-oct-empty-k", jwks({"kty": "oct", "k": ""}))
+    write(t, "jwks-oct-padded-k", jwks({"kty": "oct", "k": "QQ=="}))
+    write(t, "jwks-oct-noncanonical-k", jwks({"kty": "oct", "k": "QR"}))
+    write(t, "jwks-oct-std-alphabet-k", jwks({"kty": "oct", "k": "+/+/"}))
+    write(t, "jwks-oct-alg-rs256", jwks(
+        {"kty": "oct", "alg": "RS256", "k": "QUJD"}, jwk("es256")))
+    # alg: variations, unknown names, mismatches (skipped), wrong types.
+    for name, key in [
+            ("alg-es384-on-p256", jwk("es256", alg="ES384")),
+            ("alg-hs256-on-rsa", jwk("rsa2048", alg="HS256")),
+            ("alg-eddsa-on-p256", jwk("es256", alg="EdDSA")),
+            ("alg-es256-on-ed25519", jwk("ed25519", alg="ES256")),
+            ("alg-unknown", jwk("rsa2048", alg="RS1")),
+            ("alg-none", jwk("es256", alg="none")),
+            ("alg-lowercase", jwk("es256", alg="es256")),
+            ("alg-number", jwk("es256", alg=256)),
+            ("alg-null", jwk("es256") | {"alg": None}),
+            ("use-enc", jwk("es256", use="enc")),
+            ("use-number", jwk("es256", use=1)),
+            ("use-null", jwk("es256") | {"use": None}),
+            ("use-array", jwk("es256", use=["sig"])),
+            ("use-uppercase", jwk("es256", use="SIG")),
+            ("kid-number", jwk("es256", kid=7)),
+            ("kid-null", jwk("es256") | {"kid": None}),
+            ("kid-empty", jwk("es256", kid="")),
+            ("kty-missing", jwk("es256", kty=None)),
+            ("kty-lowercase", jwk("rsa2048", kty="rsa")),
+            ("kty-unknown", {"kty": "DSA", "y": "AQAB"}),
+            ("kty-number", jwk("es256", kty=2)),
+            ("rsa-n-missing", jwk("rsa2048", n=None)),
+            ("rsa-e-missing", jwk("rsa2048", e=None)),
+            ("rsa-e-padded", jwk("rsa2048", e="AQAB==")),
+            ("rsa-e-zero", jwk("rsa2048", e="AA")),
+            ("rsa-e-one", jwk("rsa2048", e="AQ")),
+            ("rsa-e-one-leading-zero", jwk("rsa2048", e="AAE")),
+            ("rsa-e-two", jwk("rsa2048", e="Ag")),
+            ("rsa-e-three", jwk("rsa2048", e="Aw")),
+            ("rsa-n-leading-zero", jwk("rsa2048", n="AA" + jwk(
+                "rsa2048")["n"])),
+            ("rsa-n-2047-bits", jwk("rsa2048", n=b64url_str(
+                b"\x7f" + b"\xff" * 255))),
+            ("rsa-n-not-string", jwk("rsa2048", n=12345)),
+            ("ec-crv-missing", jwk("es256", crv=None)),
+            ("ec-crv-secp256k1", jwk("secp256k1")),
+            ("ec-crv-number", jwk("es256", crv=256)),
+            ("ec-x-missing", jwk("es256", x=None)),
+            ("ec-y-missing", jwk("es384", y=None)),
+            ("ec-x-short", jwk("es256", x=jwk("es256")["x"][:-2])),
+            ("ec-y-long", jwk("es256", y="AA" + jwk("es256")["y"])),
+            ("ec-p521-65-bytes", jwk("es521", x=b64url_str(
+                coordinate("es521", "x")[1:]))),
+            ("ec-off-curve", jwk("es256", y=b64url_str(
+                coordinate("es256", "y")[:-1]
+                + bytes([coordinate("es256", "y")[-1] ^ 1])))),
+            ("ec-x-ge-p", jwk("es256", x=b64url_str(b"\xff" * 32))),
+            ("ec-zero-point", jwk("es256", x=b64url_str(b"\0" * 32),
+                                  y=b64url_str(b"\0" * 32))),
+            ("ec-p384-coords-on-p256", jwk("es384", crv="P-256")),
+            ("ec-bad-base64", jwk("es256", x="+" + jwk("es256")["x"][1:])),
+            ("okp-ed448", {"kty": "OKP", "crv": "Ed448", "x": b64url_str(
+                pem_der(public_pem("ed448"))[-57:])}),
+            ("okp-x25519", {"kty": "OKP", "crv": "X25519", "x": b64url_str(
+                pem_der(public_pem("x25519"))[-32:])}),
+            ("okp-crv-missing", jwk("ed25519", crv=None)),
+            ("okp-x-short", jwk("ed25519", x=jwk("ed25519")["x"][:-3])),
+            ("okp-x-missing", jwk("ed25519", x=None)),
+            ("not-an-object", "RSA"),
+            ("array", [jwk("es256")]),
+    ]:
+        write(t, "jwks-" + name, jwks(key))
+        write(t, "jwks-" + name + "-and-good", jwks(key, jwk("ed25519",
+                                                            kid="good")))
+    write(t, "jwks-kid-duplicate", jwks(jwk("es256", kid="a"),
+                                        jwk("ed25519", kid="a")))
+    write(t, "jwks-no-kid-twice", jwks(jwk("es256"), jwk("ed25519")))
+    write(t, "jwks-only-skipped", jwks(jwk("es256", use="enc"),
+                                       jwk("secp256k1")))
+    write(t, "jwks-empty-keys", jwks())
+    write(t, "jwks-extra-members", jwks(jwk("es256", x5c=["MIIB"],
+                                            key_ops=["verify"], d="AA"),
+                                        other={"keys": 1}))
+    write(t, "jwks-keys-object", b'{"keys":{"kty":"oct","k":"QUJD"}}')
+    write(t, "jwks-keys-missing", json.dumps(jwk("es256")).encode())
+    write(t, "jwks-keys-escaped", b'{"\\u006beys":[{"kty":"oct","k":"QUJD"}]}')
+    write(t, "jwks-keys-twice", b'{"keys":[],"keys":[{"kty":"oct","k":"QUJD"}]}')
+    write(t, "jwks-member-twice", b'{"keys":[{"kty":"oct","k":"QUJD",'
+          b'"k":"QUJE"}]}')
+    write(t, "jwks-trailing-junk", jwks(jwk("es256")) + b"x")
+    write(t, "jwks-not-object", b'[{"kty":"oct","k":"QUJD"}]')
+    write(t, "jwks-empty-object", b"{}")
+    write(t, "jwks-deep", b'{"keys":[{"kty":"oct","k":"QUJD","x":'
+          + b"[" * 13 + b"]" * 13 + b"}]}")
+    write(t, "jwks-too-deep", b'{"keys":[{"kty":"oct","k":"QUJD","x":'
+          + b"[" * 14 + b"]" * 14 + b"}]}")
+
+
 if __name__ == "__main__":
     verify_corpus()
     claims_corpus()
     json_corpus()
     envfile_corpus()
     b64url_corpus()
+    keys_corpus()

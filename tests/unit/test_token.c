@@ -776,6 +776,107 @@ static void test_key_hmac_any_secret_length_matches_openssl(void)
     }
 }
 
+/* A JWK Set, from an exactly sized copy, into keys. */
+static const char *load_jwks(const char *text, apr_array_header_t *keys,
+                             apr_array_header_t *warnings)
+{
+    char *copy = exact_copy(text, strlen(text));
+    const char *err = approov_keys_from_jwks(tp, copy, strlen(text), keys,
+                                             warnings);
+
+    free(copy);
+    return err;
+}
+
+/* use, when present, is a string: any other type makes a broken key (as it
+ * does for kid and alg), not a key without use.  Found by fuzz_keys. */
+static void test_jwks_use_must_be_a_string(void)
+{
+    static const char *const bad[] = {
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\",\"use\":1}]}",
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\",\"use\":null}]}",
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\",\"use\":[\"sig\"]}]}",
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\",\"use\":true},"
+        "{\"kty\":\"oct\",\"k\":\"QUJE\",\"kid\":\"b\"}]}",
+    };
+    apr_array_header_t *keys, *warnings;
+    const char *err;
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        keys = apr_array_make(tp, 1, sizeof(approov_key_t *));
+        warnings = apr_array_make(tp, 1, sizeof(const char *));
+        err = load_jwks(bad[i], keys, warnings);
+        CHECKF(err && strstr(err, "use") && keys->nelts == 0,
+               "%s: error %s, %d keys", bad[i], shows(err), keys->nelts);
+    }
+    keys = apr_array_make(tp, 1, sizeof(approov_key_t *));
+    warnings = apr_array_make(tp, 1, sizeof(const char *));
+    err = load_jwks("{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\",\"use\":"
+                    "\"sig\"},{\"kty\":\"oct\",\"k\":\"QUJE\",\"use\":"
+                    "\"enc\",\"kid\":\"b\"}]}", keys, warnings);
+    CHECKF(!err && keys->nelts == 1 && warnings->nelts == 1,
+           "error %s, %d keys, %d warnings", shows(err), keys->nelts,
+           warnings->nelts);
+}
+
+/* A broken key fails the whole set and adds no key, not even the good ones
+ * before it, to an array that may hold keys already (approov-token's PEM
+ * key).  Found by fuzz_keys. */
+static void test_jwks_error_adds_no_key(void)
+{
+    apr_array_header_t *keys = apr_array_make(tp, 1, sizeof(approov_key_t *));
+    apr_array_header_t *warnings = apr_array_make(tp, 1,
+                                                  sizeof(const char *));
+    const char *err;
+
+    *(approov_key_t **)apr_array_push(keys) = dummy_key;
+    err = load_jwks("{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\"},"
+                    "{\"kty\":\"oct\",\"k\":\"QUJE\",\"kid\":\"b\"},"
+                    "{\"kty\":\"oct\",\"k\":\"\"}]}", keys, warnings);
+    CHECKF(err && strstr(err, "key 2"), "error %s", shows(err));
+    CHECKF(keys->nelts == 1 && APPROOV_KEY_AT(keys, 0) == dummy_key,
+           "%d keys", keys->nelts);
+    err = load_jwks("{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\"}]}", keys,
+                    warnings);
+    CHECKF(!err && keys->nelts == 2 && APPROOV_KEY_AT(keys, 0) == dummy_key,
+           "error %s, %d keys", shows(err), keys->nelts);
+}
+
+/* An RSA key's public exponent is odd and at least 3: with e = 1 the
+ * padded digest is its own signature, so anyone could sign any token.
+ * Found by fuzz_keys. */
+static void test_jwks_rsa_exponent(void)
+{
+    static const struct { const char *e; int ok; } cases[] = {
+        { "AQAB", 1 }, { "Aw", 1 }, { "AQ", 0 }, { "AAE", 0 }, { "AA", 0 },
+        { "Ag", 0 }, { "AQAA", 0 },
+    };
+    unsigned char modulus[256];
+    const char *n;
+    size_t i;
+
+    memset(modulus, 0xff, sizeof(modulus));     /* 2048 bits, odd */
+    n = b64_encode(modulus, sizeof(modulus), B64URL, 0);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        apr_array_header_t *keys = apr_array_make(tp, 1,
+                                                  sizeof(approov_key_t *));
+        apr_array_header_t *warnings = apr_array_make(tp, 1,
+                                                      sizeof(const char *));
+        const char *err = load_jwks(apr_psprintf(tp, "{\"keys\":[{\"kty\":"
+                                                 "\"RSA\",\"n\":\"%s\","
+                                                 "\"e\":\"%s\"}]}", n,
+                                                 cases[i].e),
+                                    keys, warnings);
+
+        CHECKF(cases[i].ok ? !err && keys->nelts == 1
+                           : err && strstr(err, "exponent")
+                             && keys->nelts == 0,
+               "e %s: error %s, %d keys", cases[i].e, shows(err),
+               keys->nelts);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* RFC 7515 Appendix A.1 and the Approov dummy secret                  */
 
@@ -2126,6 +2227,9 @@ int main(int argc, char **argv)
     RUN(test_decode_secret_keeps_nul_bytes);
     RUN(test_key_hmac_rejects_empty_and_oversized);
     RUN(test_key_hmac_any_secret_length_matches_openssl);
+    RUN(test_jwks_use_must_be_a_string);
+    RUN(test_jwks_error_adds_no_key);
+    RUN(test_jwks_rsa_exponent);
     RUN(test_rfc7515_a1_example);
     RUN(test_rfc7515_a1_leeway);
     RUN(test_dummy_secret_tokens_are_valid);
