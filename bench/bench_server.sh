@@ -522,12 +522,16 @@ profile_row() {   # row
     echo "row $1, 256 connections: share of httpd's CPU samples by library (>= 0.1%)"
     perf report -i "$tmp/perf.$1" --stdio --no-children --sort dso 2>/dev/null \
         | awk '/^ +[0-9.]+%/ { v = $1; sub("%", "", v); if (v >= 0.1) printf "  %7s  %s\n", $1, $2 }'
+    echo "top functions outside the kernel:"
+    perf report -i "$tmp/perf.$1" --stdio --no-children --sort dso,sym 2>/dev/null \
+        | awk '/^ +[0-9.]+%/ && !/kernel/ && n++ < 14 { printf "  %7s  %-22s %s\n", $1, $2, $NF }' || true
 }
 if [ "$profile" = 1 ]; then
     echo
     echo "## Where httpd's CPU goes (perf record -e cpu-clock on the children)"
     if command -v perf >/dev/null \
        && perf record -q -e cpu-clock -o "$tmp/perf.test" true >/dev/null 2>&1; then
+        profile_row plaintok
         profile_row approov
         [ "$openidc" = 0 ] || profile_row openidc
         echo
