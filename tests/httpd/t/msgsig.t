@@ -18,7 +18,7 @@ use ApproovMint qw(%SECRET mint);
 use ApproovTest qw(outcome);
 
 my $tool = $ENV{APPROOV_TEST_TOOL};
-plan tests => 24, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
+plan tests => 24 + 14, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
                          => $tool && -x $tool };
 
 my $keys = Apache::Test::vars('t_conf') . '/keys';
@@ -140,3 +140,67 @@ my $code = Apache::TestRequest::POST('/msgsig/echo.cgi', 'Approov-Token' => $tok
 my ($reason) = map { /reason=(\w+)/ ? $1 : () } t_finish_error_log_watch();
 ok t_cmp("$code " . ($reason // '-'), '401 sig_bad_signature',
          'a Content-Digest swapped for the body sent');
+
+# Each way the signature headers themselves can be wrong, with its reason.
+# The headers are made by the tool, then edited as an attacker (or a broken
+# client) would.
+sub edited_get {
+    my ($what, $edit, %opt) = @_;
+    my %sig = signature_headers(path => $path, token => $token, %opt);
+    $edit->(\%sig);
+    return outcome($path, 'Approov-Token' => $token, %sig, @{ $opt{extra} || [] });
+}
+$path = '/msgsig/ok.txt';
+# (expires is allowed ApproovMessageSigningClockSkew, 60 s, like created)
+ok t_cmp(signed_get($path, $token, created => time - 200,
+                    flags => ['--expires', time - 120]),
+         '401 sig_expired', 'expires has passed');
+ok t_cmp(edited_get('no created', sub { $_[0]{'Signature-Input'} =~ s/;created=\d+//
+                                            or die 'no created' }),
+         '401 sig_no_created', 'no created parameter');
+ok t_cmp(edited_get('alg', sub { $_[0]{'Signature-Input'} =~ s/alg="[^"]*"/alg="rsa-pss-sha512"/
+                                     or die 'no alg' }),
+         '401 sig_bad_alg', 'alg other than ecdsa-p256-sha256');
+ok t_cmp(edited_get('input', sub { $_[0]{'Signature-Input'} =~ s/\)/,/ or die }),
+         '401 sig_bad_signature_input', 'Signature-Input not a structured dictionary');
+ok t_cmp(edited_get('sig', sub { $_[0]{'Signature'} =~ s/=:/=:!/ or die }),
+         '401 sig_bad_signature_header', 'Signature not a byte sequence or string');
+ok t_cmp(edited_get('label', sub { s/^install=/other=/ for values %{ $_[0] } }),
+         '401 sig_bad_signature_input', 'no member labelled install');
+ok t_cmp(edited_get('dup', sub { $_[0]{'Signature-Input'} =~ s/\("\@method"/("\@method" "\@method"/
+                                     or die }),
+         '401 sig_duplicate_component', 'a component covered twice');
+ok t_cmp(edited_get('unknown', sub { $_[0]{'Signature-Input'} =~ s/"\@method"/"\@nonsense"/
+                                         or die }),
+         '401 sig_unknown_component', 'an unknown derived component');
+ok t_cmp(edited_get('absent', sub { },
+                    cover => ['@method', '@target-uri', 'approov-token', 'x-approov-extra'],
+                    flags => ['--header', 'X-Approov-Extra: 1']),
+         '401 sig_component_absent', 'a covered header missing from the request');
+ok t_cmp(edited_get('present', sub { },
+                    cover => ['@method', '@target-uri', 'approov-token', 'x-approov-extra'],
+                    flags => ['--header', 'X-Approov-Extra: 1'],
+                    extra => ['X-Approov-Extra' => '1']),
+         '200 -', 'the same, with the header sent');
+
+# Content-Digest: the reason of a mismatch, a digest covered but not sent,
+# a body over ApproovMessageSigningMaxBody.
+sub post_outcome {
+    my ($target, $body, %opt) = @_;
+    my %sig = signature_headers(path => $target, token => $token, method => 'POST',
+                                body => $opt{signed_body} // $body);
+    delete $sig{'Content-Digest'} if $opt{no_digest};
+    t_start_error_log_watch();
+    my $code = Apache::TestRequest::POST($target, 'Approov-Token' => $token,
+                                         %sig, content => $body)->code;
+    my ($reason) = map { /reason=(\w+)/ ? $1 : () } t_finish_error_log_watch();
+    return "$code " . ($reason // '-');
+}
+ok t_cmp(post_outcome('/msgsig/echo.cgi', 'abc', signed_body => 'abd'),
+         '401 digest_mismatch', 'a body that does not match its digest: reason');
+ok t_cmp(post_outcome('/msgsig/echo.cgi', 'abc', no_digest => 1),
+         '401 sig_component_absent', 'content-digest covered but not sent');
+ok t_cmp(post_outcome('/msgsig-small/echo.cgi', 'x' x 1024), '200 -',
+         'a body of exactly ApproovMessageSigningMaxBody');
+ok t_cmp(post_outcome('/msgsig-small/echo.cgi', 'x' x 1025),
+         '401 sig_body_too_large', 'a body over ApproovMessageSigningMaxBody');
