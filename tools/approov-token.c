@@ -125,21 +125,10 @@ static const approov_key_t *load_key(apr_pool_t *p, const char *secret,
     return key;
 }
 
-/* Sign header.payload with a private key, JOSE style (ECDSA as r||s). */
-static const char *sign_with_private_key(apr_pool_t *p, const char *path,
-                                         approov_alg_e alg,
-                                         const char *header, const char *claims)
+static EVP_PKEY *read_private_key(apr_pool_t *p, const char *path)
 {
-    const char *name = approov_alg_name(alg);
     FILE *f = fopen(path, "r");
     EVP_PKEY *pkey;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *pctx = NULL;
-    const EVP_MD *md = NULL;
-    unsigned char *sig;
-    size_t sig_len = 0;
-    char *input, *t, *out;
-    int coord = 0;
 
     if (!f) {
         die(apr_psprintf(p, "cannot open %s", path));
@@ -149,6 +138,24 @@ static const char *sign_with_private_key(apr_pool_t *p, const char *path,
     if (!pkey) {
         die(apr_psprintf(p, "%s: no PEM private key", path));
     }
+    return pkey;
+}
+
+/* Sign header.payload with a private key, JOSE style (ECDSA as r||s). */
+static const char *sign_with_private_key(apr_pool_t *p, const char *path,
+                                         approov_alg_e alg,
+                                         const char *header, const char *claims)
+{
+    const char *name = approov_alg_name(alg);
+    EVP_PKEY *pkey = read_private_key(p, path);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    const EVP_MD *md = NULL;
+    unsigned char *sig;
+    size_t sig_len = 0;
+    char *input, *t, *out;
+    int coord = 0;
+
     if (name[2] == '2') md = EVP_sha256();
     else if (name[2] == '3') md = EVP_sha384();
     else if (name[2] == '5') md = EVP_sha512();
@@ -198,22 +205,6 @@ static const char *sign_with_private_key(apr_pool_t *p, const char *path,
     out[t - input] = '.';
     approov_b64url_encode(out + (t - input) + 1, sig, sig_len);
     return out;
-}
-
-static EVP_PKEY *read_private_key(apr_pool_t *p, const char *path)
-{
-    FILE *f = fopen(path, "r");
-    EVP_PKEY *pkey;
-
-    if (!f) {
-        die(apr_psprintf(p, "cannot open %s", path));
-    }
-    pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    if (!pkey) {
-        die(apr_psprintf(p, "%s: no PEM private key", path));
-    }
-    return pkey;
 }
 
 /* The ipk claim for an install key: base64 of its DER public key. */
