@@ -832,7 +832,7 @@ approov_result_e approov_verify_keys(apr_pool_t *p, const char *token,
     approov_alg_e alg;
     approov_result_e result;
     long n, payload_n;
-    double exp, nbf, now_us = (double)now, leeway = (double)leeway_seconds;
+    double exp;
     int found;
 
     if (!out) {
@@ -840,7 +840,8 @@ approov_result_e approov_verify_keys(apr_pool_t *p, const char *token,
     }
     out->header = NULL;
     out->claims = NULL;
-    out->exp = 0;
+    out->exp = out->nbf = 0;
+    out->has_nbf = 0;
 
     if (token_len == 0) {
         return APPROOV_MISSING;
@@ -954,16 +955,45 @@ approov_result_e approov_verify_keys(apr_pool_t *p, const char *token,
         return APPROOV_BAD_EXP;
     }
     out->exp = exp;
-    found = claim_time(nbf_item, &nbf);
+    found = claim_time(nbf_item, &out->nbf);
     if (found < 0) {
         return APPROOV_BAD_NBF;
     }
+    out->has_nbf = found;
+    return approov_check_time(out, leeway_seconds, now);
+}
+
+int approov_equal_ct(const void *a, const void *b, apr_size_t len)
+{
+    const unsigned char *x = a, *y = b;
+    apr_uint64_t diff = 0, wx, wy;
+    apr_size_t i = 0;
+
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&wx, x + i, 8);
+        memcpy(&wy, y + i, 8);
+        diff |= wx ^ wy;
+    }
+    for (; i < len; i++) {
+        diff |= (apr_uint64_t)(x[i] ^ y[i]);
+    }
+    /* 1 when diff is 0, without a branch on it. */
+    return (int)((((diff | (0 - diff)) >> 63) ^ 1) & 1);
+}
+
+approov_result_e approov_check_time(const approov_token_t *token,
+                                    apr_int64_t leeway_seconds,
+                                    apr_time_t now)
+{
+    double now_us = (double)now, leeway = (double)leeway_seconds;
+
     /* Compared in microseconds as doubles: exact for any realistic time,
      * and fractional exp values keep their meaning. */
-    if (!(now_us < (exp + leeway) * (double)APR_USEC_PER_SEC)) {
+    if (!(now_us < (token->exp + leeway) * (double)APR_USEC_PER_SEC)) {
         return APPROOV_EXPIRED;
     }
-    if (found && !((nbf - leeway) * (double)APR_USEC_PER_SEC <= now_us)) {
+    if (token->has_nbf
+        && !((token->nbf - leeway) * (double)APR_USEC_PER_SEC <= now_us)) {
         return APPROOV_NOT_YET_VALID;
     }
     return APPROOV_VALID;

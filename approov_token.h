@@ -83,6 +83,8 @@ typedef struct {
     cJSON *header;          /* the JOSE header, once parsed */
     cJSON *claims;          /* the payload, only once the signature is good */
     double exp;             /* seconds since the epoch, once checked */
+    double nbf;             /* the same, when has_nbf */
+    int has_nbf;
 } approov_token_t;
 
 /* The stable, log-friendly name of a result code ("valid", "expired", ...). */
@@ -171,12 +173,29 @@ approov_result_e approov_verify_keys(apr_pool_t *p, const char *token,
                                      int nkeys, apr_int64_t leeway_seconds,
                                      apr_time_t now, approov_token_t *out);
 
+/*
+ * The time checks of approov_verify_keys() alone, on a token it verified:
+ * APPROOV_EXPIRED unless now < exp + leeway, APPROOV_NOT_YET_VALID unless
+ * nbf - leeway <= now, else APPROOV_VALID.  For a verified token kept
+ * across requests, whose times must be judged again at each.
+ */
+approov_result_e approov_check_time(const approov_token_t *token,
+                                    apr_int64_t leeway_seconds,
+                                    apr_time_t now);
+
 /* approov_verify_keys() with a single key (NULL: APPROOV_NO_KEY). */
 approov_result_e approov_verify(apr_pool_t *p, const char *token,
                                 apr_size_t token_len,
                                 const approov_key_t *key,
                                 apr_int64_t leeway_seconds, apr_time_t now,
                                 approov_token_t *out);
+
+/*
+ * Whether len bytes at a and b are equal, in a time that depends on len
+ * only: eight bytes at a time, for comparing a whole token (CRYPTO_memcmp
+ * goes a byte at a time).
+ */
+int approov_equal_ct(const void *a, const void *b, apr_size_t len);
 
 /* Length of a pay claim: padded base64 of a SHA-256 digest. */
 #define APPROOV_PAY_LEN 44

@@ -117,6 +117,27 @@ typedef struct {
     apr_array_header_t *environment_keys;
 } approov_server_conf;
 
+/*
+ * The last token a connection's requests verified, kept with its claims
+ * and variables so that the next requests with the same token (an app's
+ * requests on one keep-alive connection carry one token for minutes) are
+ * not verified and parsed again.  A hit needs the same bytes (compared in
+ * constant time) and the same key set; exp and nbf are judged again at
+ * each request, and token binding and message signing run as on a miss.
+ * One entry: its pool is cleared for each other token, whose verification
+ * it then holds.  Only the request in check_token reads it: the variables
+ * are copied into each request's pool.
+ */
+typedef struct {
+    apr_pool_t *pool;                   /* the token, claims and variables */
+    const apr_array_header_t *keys;     /* the key set it was verified with */
+    const char *token;                  /* NULL unless it holds a valid one */
+    apr_size_t token_len;
+    approov_token_t verified;
+    const char *vars;                   /* its APPROOV_CLAIM_* variables, */
+    apr_size_t vars_len;                /* as flatten_claims() makes them */
+} approov_conn_cache;
+
 /* What the access hook decided, kept for the check_access_ex hook. */
 typedef struct {
     int denied_status;
@@ -878,23 +899,32 @@ static const char *number_text(apr_pool_t *p, double value)
     return text;
 }
 
-/* APPROOV_CLAIM_<NAME> for each top-level string, number or boolean.
- * The claims tree lives in r->pool, as the table does: no copies. */
-static void export_claims(request_rec *r, const cJSON *claims)
+/* One APPROOV_CLAIM_<NAME> variable. */
+typedef struct {
+    const char *name;
+    const char *value;
+} claim_var;
+
+/* The APPROOV_CLAIM_<NAME> variables of the top-level strings, numbers
+ * and booleans, from p: their strings are the tree's where no escaping
+ * was needed. */
+static apr_array_header_t *claim_vars(apr_pool_t *p, const cJSON *claims)
 {
     static const char prefix[] = "APPROOV_CLAIM_";
+    apr_array_header_t *vars = apr_array_make(p, 8, sizeof(claim_var));
     const cJSON *claim;
 
     for (claim = claims->child; claim; claim = claim->next) {
         const char *value, *c;
         char *name, *n;
         apr_size_t len;
+        claim_var *var;
 
         if (cJSON_IsString(claim)) {
-            value = escape_claim(r->pool, claim->valuestring);
+            value = escape_claim(p, claim->valuestring);
         }
         else if (cJSON_IsNumber(claim)) {
-            value = number_text(r->pool, claim->valuedouble);
+            value = number_text(p, claim->valuedouble);
         }
         else if (cJSON_IsBool(claim)) {
             value = cJSON_IsTrue(claim) ? "true" : "false";
@@ -906,13 +936,102 @@ static void export_claims(request_rec *r, const cJSON *claims)
             continue;
         }
         len = strlen(claim->string);
-        name = apr_palloc(r->pool, sizeof(prefix) + len);
+        name = apr_palloc(p, sizeof(prefix) + len);
         memcpy(name, prefix, sizeof(prefix) - 1);
         for (c = claim->string, n = name + sizeof(prefix) - 1; *c; c++, n++) {
             *n = apr_isalnum(*c) ? apr_toupper(*c) : '_';
         }
         *n = '\0';
-        apr_table_setn(r->subprocess_env, name, value);
+        var = apr_array_push(vars);
+        var->name = name;
+        var->value = value;
+    }
+    return vars;
+}
+
+/* Set the variables, whose strings are r->pool's. */
+static void export_claims(request_rec *r, const apr_array_header_t *vars)
+{
+    const claim_var *var = (const claim_var *)vars->elts;
+    int i;
+
+    for (i = 0; i < vars->nelts; i++) {
+        apr_table_setn(r->subprocess_env, var[i].name, var[i].value);
+    }
+}
+
+/* The variables as one block of "name\0value\0" pairs, for a cache: the
+ * names unique (two claims can make one name; the last one wins, as
+ * apr_table_setn() has it). */
+static const char *flatten_claims(apr_pool_t *p,
+                                  const apr_array_header_t *vars,
+                                  apr_size_t *len)
+{
+    const claim_var *var = (const claim_var *)vars->elts;
+    apr_table_t *unique = apr_table_make(p, vars->nelts);
+    const apr_array_header_t *entries;
+    const apr_table_entry_t *entry;
+    apr_size_t size = 0, n;
+    char *block, *at;
+    int i;
+
+    for (i = 0; i < vars->nelts; i++) {
+        apr_table_setn(unique, var[i].name, var[i].value);
+    }
+    entries = apr_table_elts(unique);
+    entry = (const apr_table_entry_t *)entries->elts;
+    for (i = 0; i < entries->nelts; i++) {
+        size += strlen(entry[i].key) + strlen(entry[i].val) + 2;
+    }
+    block = at = apr_palloc(p, size ? size : 1);
+    for (i = 0; i < entries->nelts; i++) {
+        n = strlen(entry[i].key) + 1;
+        memcpy(at, entry[i].key, n);
+        at += n;
+        n = strlen(entry[i].val) + 1;
+        memcpy(at, entry[i].val, n);
+        at += n;
+    }
+    *len = size;
+    return block;
+}
+
+/* Whether the environment has an APPROOV_ variable of the configuration's
+ * (SetEnvIf, say), which ours must then replace. */
+static int has_approov_vars(const apr_table_t *env)
+{
+    const apr_array_header_t *entries = apr_table_elts(env);
+    const apr_table_entry_t *entry = (const apr_table_entry_t *)entries->elts;
+    int i;
+
+    for (i = 0; i < entries->nelts; i++) {
+        if (entry[i].key && strncasecmp(entry[i].key, "APPROOV_", 8) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Set the variables of a cache's block, copied into r->pool in one go: an
+ * earlier request on the connection may still be logging with them (a
+ * pipeline) when the cache changes.  Added without looking for an earlier
+ * value where there is none (apr_table_setn() compares every name that
+ * begins with "APPR" with every other). */
+static void export_cached_claims(request_rec *r, int replace,
+                                 const char *block, apr_size_t len)
+{
+    char *at = apr_pmemdup(r->pool, block, len), *end = at + len, *name;
+
+    while (at < end) {
+        name = at;
+        at += strlen(at) + 1;
+        if (replace) {
+            apr_table_setn(r->subprocess_env, name, at);
+        }
+        else {
+            apr_table_addn(r->subprocess_env, name, at);
+        }
+        at += strlen(at) + 1;
     }
 }
 
@@ -1103,6 +1222,61 @@ static int check_message_signature(request_rec *r,
 }
 
 /*
+ * The connection's token cache, made on its second request (many
+ * connections carry only one), never on an HTTP/2 stream (its connection
+ * lives for one request): NULL then.
+ */
+static approov_conn_cache *connection_cache(conn_rec *c)
+{
+    approov_conn_cache *cache =
+        ap_get_module_config(c->conn_config, &approov_module);
+
+    if (cache || c->master || c->keepalives == 0) {
+        return cache;
+    }
+    cache = apr_pcalloc(c->pool, sizeof(*cache));
+    if (apr_pool_create(&cache->pool, c->pool) != APR_SUCCESS) {
+        return NULL;
+    }
+    apr_pool_tag(cache->pool, "approov_conn_cache");
+    ap_set_module_config(c->conn_config, &approov_module, cache);
+    return cache;
+}
+
+/* Whether the cache holds this token, verified with this key set. */
+static int cache_holds(const approov_conn_cache *cache,
+                       const apr_array_header_t *keys, const char *value,
+                       apr_size_t len)
+{
+    return cache->token && cache->keys == keys && cache->token_len == len
+           && approov_equal_ct(cache->token, value, len);
+}
+
+/* Verify a token into the cache, which then holds it if it is valid. */
+static approov_result_e verify_into_cache(approov_conn_cache *cache,
+                                          const apr_array_header_t *keys,
+                                          const char *value, apr_size_t len,
+                                          apr_int64_t leeway, apr_time_t now)
+{
+    approov_result_e outcome;
+
+    apr_pool_clear(cache->pool);
+    cache->token = NULL;
+    outcome = approov_verify_keys(cache->pool, value, len,
+                                  (const approov_key_t *const *)keys->elts,
+                                  keys->nelts, leeway, now, &cache->verified);
+    if (outcome == APPROOV_VALID) {
+        cache->keys = keys;
+        cache->token = apr_pstrmemdup(cache->pool, value, len);
+        cache->token_len = len;
+        cache->vars = flatten_claims(
+            cache->pool, claim_vars(cache->pool, cache->verified.claims),
+            &cache->vars_len);
+    }
+    return outcome;
+}
+
+/*
  * check_access hook.  Returns DECLINED where Approov is off, OK for a valid
  * token (or any token in report-only mode), the configured failure status
  * (401 or 400) for any bad or missing token or signature, a 4xx status
@@ -1116,9 +1290,12 @@ static int check_token(request_rec *r)
         ap_get_module_config(r->per_dir_config, &approov_module);
     const approov_server_conf *sconf;
     const apr_array_header_t *keys;
+    approov_conn_cache *cache = NULL;
     const char *value, *name;
     approov_token_t token;
-    int outcome, report_only, status = OK;
+    apr_int64_t leeway;
+    apr_size_t len;
+    int outcome, report_only, replace, status = OK;
 
     if (conf->enabled != 1) {
         return DECLINED;
@@ -1152,11 +1329,25 @@ static int check_token(request_rec *r)
     }
     else {
         value += conf->header_prefix_len;
-        outcome = approov_verify_keys(r->pool, value, strlen(value),
-                                      (const approov_key_t *const *)keys->elts,
-                                      keys->nelts,
-                                      conf->leeway > 0 ? conf->leeway : 0,
-                                      r->request_time, &token);
+        len = strlen(value);
+        leeway = conf->leeway > 0 ? conf->leeway : 0;
+        cache = connection_cache(r->connection);
+        if (cache && cache_holds(cache, keys, value, len)) {
+            outcome = approov_check_time(&cache->verified, leeway,
+                                         r->request_time);
+        }
+        else if (cache) {
+            outcome = verify_into_cache(cache, keys, value, len, leeway,
+                                        r->request_time);
+        }
+        else {
+            outcome = approov_verify_keys(
+                r->pool, value, len, (const approov_key_t *const *)keys->elts,
+                keys->nelts, leeway, r->request_time, &token);
+        }
+        if (cache) {
+            token = cache->verified;
+        }
         if (outcome == APPROOV_VALID && conf->binding) {
             outcome = check_binding(r, conf, &token);
         }
@@ -1171,9 +1362,16 @@ static int check_token(request_rec *r)
     report_only = conf->report_only == 1;
     name = outcome_name(outcome);
     count(report_only, outcome);
+    replace = cache && outcome == APPROOV_VALID
+              && has_approov_vars(r->subprocess_env);
     apr_table_setn(r->subprocess_env, "APPROOV_RESULT", name);
     if (outcome == APPROOV_VALID) {
-        export_claims(r, token.claims);
+        if (cache) {
+            export_cached_claims(r, replace, cache->vars, cache->vars_len);
+        }
+        else {
+            export_claims(r, claim_vars(r->pool, token.claims));
+        }
         return OK;
     }
     if (report_only) {

@@ -340,16 +340,14 @@ log_lines_b=0
 machine_cpu() {
     awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat
 }
-# CPU ticks (user + system) of an httpd parent and its children.
-httpd_ticks() {   # parent pid
-    local p t=0 f
+# CPU time in ns of an httpd parent and its children, every thread: the
+# scheduler's own count (/proc/PID/task/TID/schedstat), not 10 ms ticks.
+# Threads are all started up front and never reaped, so none is missed.
+httpd_ns() {   # parent pid
+    local p
     for p in "$1" $(ps -o pid= --ppid "$1"); do
-        [ -r "/proc/$p/stat" ] || continue
-        f=$(sed 's/^.*) //' "/proc/$p/stat")
-        set -- $f
-        t=$((t + ${12} + ${13}))
-    done
-    echo "$t"
+        cat /proc/"$p"/task/*/schedstat 2>/dev/null || true
+    done | awk '{ t += $1 } END { printf "%.0f\n", t }'
 }
 hz=$(getconf CLK_TCK)
 
@@ -357,12 +355,12 @@ hz=$(getconf CLK_TCK)
 run_wrk() {   # row conns seconds
     local out m0 m1 h0 h1 spid
     spid=$(row_server_pid "$1")
-    m0=$(machine_cpu); h0=$(httpd_ticks "$spid")
+    m0=$(machine_cpu); h0=$(httpd_ns "$spid")
     # times: the CPU time of wrk, the only child of this subshell.
     out=$(timeout $(($3 + 30)) wrk -t "$threads" -c "$2" -d "${3}s" --timeout 10s --latency \
           -H "$(row_header "$1")" "$(row_url "$1")" 2>&1 && times) \
         || { say "$out"; die "wrk failed ($1, $2 connections)"; }
-    m1=$(machine_cpu); h1=$(httpd_ticks "$spid")
+    m1=$(machine_cpu); h1=$(httpd_ns "$spid")
     printf '%s\n' "$out" >>"$tmp/wrk.log"
     printf '%s\n' "$out" | perl -e '
         my ($m0b, $m0t, $m1b, $m1t, $h0, $h1, $hz) = @ARGV;
@@ -383,11 +381,12 @@ run_wrk() {   # row conns seconds
         my $us = 1e6 / $hz;
         # CPU time of everything but this httpd and wrk, as a share of all
         # the CPU time there was: other load on the machine.
-        my $other = (($m1b - $m0b) * $us - ($h1 - $h0) * $us - $wrk_us)
+        my $httpd_us = ($h1 - $h0) / 1000;
+        my $other = (($m1b - $m0b) * $us - $httpd_us - $wrk_us)
                     / (($m1t - $m0t) * $us || 1);
         printf "%d %.1f %.3f %d %d %.2f %.2f %.1f\n", $req, $rps, $p99, $non2xx, $err,
             $req ? ($m1b - $m0b) * $us / $req : 0,
-            $req ? ($h1 - $h0) * $us / $req : 0, $other < 0 ? 0 : 100 * $other;
+            $req ? $httpd_us / $req : 0, $other < 0 ? 0 : 100 * $other;
     ' $m0 $m1 "$h0" "$h1" "$hz"
 }
 
@@ -480,7 +479,8 @@ perl -e '
           "as b, token included, to a path where Approov is off, so b/a2 is the module\n",
           "alone; machine us/req: /proc/stat busy time\n",
           "of all CPUs over the wrk run (wrk included) per request; httpd us/req: user+sys\n",
-          "time of that httpd and its children per request (10 ms ticks).\n";
+          "CPU time of that httpd and its children per request (the kernel scheduler\n",
+          "ns counts of every thread).\n";
     my @o = sort { $a <=> $b } @other;
     printf "Other load (CPU time of all but this httpd and wrk, share of both CPUs) during\n" .
            "the cells: median %.1f%%, max %.1f%%.\n", median(@o), $o[-1];

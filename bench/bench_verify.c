@@ -30,6 +30,10 @@
  *   bench_verify --mint           print the typical token, then the same
  *                                 token with a bad signature (for
  *                                 bench_server.sh)
+ *   bench_verify --mint-set N     print N valid typical tokens of the same
+ *                                 size, each with another exp (for
+ *                                 bench_server.sh's rows that never repeat
+ *                                 a token on a connection)
  */
 
 /* The floor uses the low-level SHA256_* interface, as approov_token.c
@@ -389,7 +393,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: bench_verify [--quick] [-r ROUNDS] [-n ITERS]\n"
                     "       bench_verify --only ROW [-n ITERS]\n"
-                    "       bench_verify --list | --mint\n");
+                    "       bench_verify --list | --mint | --mint-set N\n");
     exit(2);
 }
 
@@ -398,7 +402,7 @@ int main(int argc, char **argv)
     static double ns[ROWS][MAX_ROUNDS];
     bench_ctx b;
     const char *only = NULL;
-    int mint_only = 0, rounds = 15, i, k, pos;
+    int mint_only = 0, mint_set = 0, rounds = 15, i, k, pos;
     long n = 200000;
     double med[ROWS], t0;
     int verify, floor_, reject, ratio_ok, ns_ok;
@@ -420,6 +424,12 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--mint") == 0) {
             mint_only = 1;
         }
+        else if (strcmp(argv[i], "--mint-set") == 0 && i + 1 < argc) {
+            mint_set = atoi(argv[++i]);
+            if (mint_set < 1) {
+                usage();
+            }
+        }
         else if (strcmp(argv[i], "--list") == 0) {
             for (k = 0; k < ROWS; k++) {
                 printf("%s\n", rows[k].name);
@@ -439,6 +449,16 @@ int main(int argc, char **argv)
 
     if (mint_only) {
         printf("%s\n%s\n", b.token[0], b.bad);
+        return 0;
+    }
+    if (mint_set) {
+        apr_int64_t exp = apr_time_sec(b.now) + 365 * 24 * 3600;
+        apr_size_t len, signed_len;
+
+        for (k = 0; k < mint_set; k++) {
+            printf("%s\n", mint(b.pool, b.secret, b.secret_len,
+                                token_sizes[0], exp + k, &len, &signed_len));
+        }
         return 0;
     }
     if (only) {

@@ -167,6 +167,9 @@ printf 'the module, valid token (approov - plain+token): %8.0f Ir (%.1f%% of pla
 echo
 echo "approov row: inclusive Ir per request of the module's functions (2n run, per request)"
 callgrind_annotate --inclusive=yes "$tmp/run/approov-2.out" 2>/dev/null \
-    | awk -v n="$n" '/mod_approov|approov_|cJSON_|apr_table_set|ap_log_rerror|SHA256/ {
-          gsub(",", "", $1); if ($1 + 0 >= n * 40) printf "  %8.0f  %s\n", $1 / (2 * n), $NF }' \
+    | awk -v n="$n" '/mod_approov|approov_|cJSON_|apr_table_set|apr_pool_clear|ap_log_rerror|SHA256|CRYPTO_memcmp/ {
+          ir = $1; gsub(",", "", ir); fn = $0
+          # "  1,234 (0.5%)  file:function [object]" -> "file:function [object]"
+          sub(/^ *[0-9,]+ *(\([0-9.]+%\))? */, "", fn)
+          if (ir + 0 >= n * 40) printf "  %8.0f  %s\n", ir / (2 * n), fn }' \
     | sort -k1,1nr -u | head -25

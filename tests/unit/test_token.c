@@ -1782,6 +1782,94 @@ static void test_valid_fills_out(void)
     }
 }
 
+/* approov_equal_ct(): every length around the word size, a difference at
+ * every position and in every bit, unaligned buffers. */
+static void test_equal_ct(void)
+{
+    unsigned char a[80], b[80];
+    size_t len, at, off;
+    int bit, wrong = 0;
+
+    for (off = 0; off < 8; off++) {
+        for (len = 0; len <= 40; len++) {
+            for (at = 0; at < len + off; at++) {
+                a[at] = b[at] = (unsigned char)(at * 37 + 11);
+            }
+            if (!approov_equal_ct(a + off, b + off, len)) {
+                wrong++;
+                fprintf(stderr, "  equal %zu bytes at offset %zu: unequal\n",
+                        len, off);
+            }
+            for (at = 0; at < len; at++) {
+                for (bit = 0; bit < 8; bit++) {
+                    b[off + at] ^= (unsigned char)(1u << bit);
+                    if (approov_equal_ct(a + off, b + off, len)) {
+                        wrong++;
+                        fprintf(stderr, "  %zu bytes at offset %zu, bit %d of "
+                                "byte %zu flipped: equal\n", len, off, bit, at);
+                    }
+                    b[off + at] ^= (unsigned char)(1u << bit);
+                }
+            }
+        }
+    }
+    CHECKF(wrong == 0, "%d wrong answers", wrong);
+    CHECK(approov_equal_ct("", "x", 0) == 1);
+    CHECK(approov_equal_ct("abcdefgh-1", "abcdefgh-2", 10) == 0);
+    CHECK(approov_equal_ct("abcdefgh-1", "abcdefgh-2", 9) == 1);
+}
+
+/* approov_check_time() judges a verified token's times again, as the
+ * module does for a token it kept from an earlier request. */
+static void test_check_time_rejudges(void)
+{
+    const char *with_nbf = mint(HDR, pl("{\"exp\":%lld,\"nbf\":%lld}",
+                                        (long long)(NOW_S + 10),
+                                        (long long)(NOW_S - 5)));
+    const char *without_nbf = exp_token(NOW_S + 10);
+    approov_token_t out;
+    approov_result_e r;
+
+    r = verify_raw(with_nbf, strlen(with_nbf), dummy_key, 0, SECS(NOW_S),
+                   &out);
+    CHECK(r == APPROOV_VALID);
+    if (r != APPROOV_VALID) {
+        return;
+    }
+    CHECK(out.has_nbf == 1);
+    CHECKF(out.nbf == (double)(NOW_S - 5), "nbf %f", out.nbf);
+    CHECK(approov_check_time(&out, 0, SECS(NOW_S)) == APPROOV_VALID);
+    CHECK(approov_check_time(&out, 0, SECS(NOW_S + 10) - 1) == APPROOV_VALID);
+    CHECK(approov_check_time(&out, 0, SECS(NOW_S + 10)) == APPROOV_EXPIRED);
+    CHECK(approov_check_time(&out, 0, SECS(NOW_S + 3600)) == APPROOV_EXPIRED);
+    CHECK(approov_check_time(&out, 5, SECS(NOW_S + 14)) == APPROOV_VALID);
+    CHECK(approov_check_time(&out, 5, SECS(NOW_S + 15)) == APPROOV_EXPIRED);
+    CHECK(approov_check_time(&out, 0, SECS(NOW_S - 5)) == APPROOV_VALID);
+    CHECK(approov_check_time(&out, 0, SECS(NOW_S - 5) - 1)
+          == APPROOV_NOT_YET_VALID);
+    CHECK(approov_check_time(&out, 1, SECS(NOW_S - 6)) == APPROOV_VALID);
+    CHECK(approov_check_time(&out, 1, SECS(NOW_S - 7))
+          == APPROOV_NOT_YET_VALID);
+
+    r = verify_raw(without_nbf, strlen(without_nbf), dummy_key, 0,
+                   SECS(NOW_S), &out);
+    CHECK(r == APPROOV_VALID);
+    if (r != APPROOV_VALID) {
+        return;
+    }
+    CHECK(out.has_nbf == 0);
+    CHECK(approov_check_time(&out, 0, 0) == APPROOV_VALID);
+    CHECK(approov_check_time(&out, 0, SECS(NOW_S + 10)) == APPROOV_EXPIRED);
+
+    /* A failed verification leaves no nbf behind from an earlier one. */
+    r = verify_raw(with_nbf, strlen(with_nbf), dummy_key, 0,
+                   SECS(NOW_S + 3600), &out);
+    CHECK(r == APPROOV_EXPIRED);
+    r = verify_raw(without_nbf, strlen(without_nbf), dummy_key, 0,
+                   SECS(NOW_S), &out);
+    CHECK(r == APPROOV_VALID && out.has_nbf == 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* strict JSON                                                         */
 
@@ -2255,6 +2343,8 @@ int main(int argc, char **argv)
     RUN(test_bad_nbf);
     RUN(test_expired_boundary);
     RUN(test_nbf_boundary);
+    RUN(test_check_time_rejudges);
+    RUN(test_equal_ct);
     RUN(test_fractional_exp);
     RUN(test_json_accepts_valid_objects);
     RUN(test_json_rejects_invalid_text);

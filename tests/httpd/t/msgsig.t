@@ -15,10 +15,10 @@ use Apache::TestUtil qw(t_cmp t_debug t_start_error_log_watch
                         t_finish_error_log_watch);
 use File::Temp qw(tempdir);
 use ApproovMint qw(%SECRET mint);
-use ApproovTest qw(outcome);
+use ApproovTest qw(outcome connection_open connection_request);
 
 my $tool = $ENV{APPROOV_TEST_TOOL};
-plan tests => 24 + 14, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
+plan tests => 24 + 14 + 7, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
                          => $tool && -x $tool };
 
 my $keys = Apache::Test::vars('t_conf') . '/keys';
@@ -204,3 +204,31 @@ ok t_cmp(post_outcome('/msgsig-small/echo.cgi', 'x' x 1024), '200 -',
          'a body of exactly ApproovMessageSigningMaxBody');
 ok t_cmp(post_outcome('/msgsig-small/echo.cgi', 'x' x 1025),
          '401 sig_body_too_large', 'a body over ApproovMessageSigningMaxBody');
+
+# One keep-alive connection: the token is kept from its second request on
+# (t/keepalive.t), and every request's own signature is still checked.
+{
+    my $conn = connection_open();
+    my $on_path = '/msgsig/ok.txt';
+    my $on = sub {
+        my (@headers) = @_;
+        t_start_error_log_watch();
+        my $res = connection_request($conn, $on_path, 'Approov-Token' => $token,
+                                     @headers);
+        my ($reason) = map { /reason=(\w+)/ ? $1 : () } t_finish_error_log_watch();
+        return 'no response (connection closed?)' unless $res;
+        return $res->{code} . ' ' . ($reason // '-');
+    };
+    for my $n (1 .. 3) {
+        ok t_cmp($on->(signature_headers(path => $on_path, token => $token)),
+                 '200 -', "one connection: signed request $n");
+    }
+    ok t_cmp($on->(), '401 sig_missing_headers', 'one connection: then unsigned');
+    ok t_cmp($on->(signature_headers(path => $on_path, token => $token,
+                                     key => $other_key)),
+             '401 sig_bad_signature', 'one connection: then another install key');
+    ok t_cmp($on->(signature_headers(path => '/msgsig/other.txt', token => $token)),
+             '401 sig_bad_signature', 'one connection: then signed for another path');
+    ok t_cmp($on->(signature_headers(path => $on_path, token => $token)),
+             '200 -', 'one connection: and signed again');
+}

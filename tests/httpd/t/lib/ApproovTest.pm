@@ -10,11 +10,14 @@ use Apache::Test ();
 use Apache::TestRequest ();
 use Apache::TestUtil ();
 use Exporter qw(import);
+use IO::Socket::INET ();
 
 use ApproovMint qw(%SECRET);
 
 our @EXPORT_OK = qw(get_with refusal_problems refusal_ok outcome
-                    error_log_path read_file unique @REASONS);
+                    error_log_path read_file unique @REASONS
+                    connection_open connection_send connection_read
+                    connection_request);
 
 # Every reason code the module may log.
 our @REASONS = qw(missing too_long bad_prefix malformed bad_header bad_alg
@@ -84,6 +87,78 @@ sub read_file {
     open my $fh, '<', $path or return '';
     local $/;
     return scalar <$fh>;
+}
+
+# One raw HTTP/1.1 keep-alive connection to the server, for tests that
+# need every request on one connection (a client library may reconnect
+# without saying so): if httpd closed it, the next read fails.
+sub connection_open {
+    my $hostport = Apache::TestRequest::hostport();
+    my ($port) = $hostport =~ /:(\d+)$/;
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                     Timeout => 10)
+        or die "connect to $hostport: $!";
+    binmode $sock;
+    $sock->autoflush(1);
+    return { sock => $sock, buf => '', hostport => $hostport };
+}
+
+# Send requests, each [path, header => value, ...], in one write: more
+# than one is a pipeline.
+sub connection_send {
+    my ($conn, @requests) = @_;
+    my $text = '';
+    for my $request (@requests) {
+        my ($path, @headers) = @$request;
+        $text .= "GET $path HTTP/1.1\r\nHost: $conn->{hostport}\r\n";
+        while (my ($name, $value) = splice @headers, 0, 2) {
+            $text .= "$name: $value\r\n";
+        }
+        $text .= "\r\n";
+    }
+    print { $conn->{sock} } $text or die "send: $!";
+}
+
+# The next response: { code, headers (lower-case names), body }, or undef
+# when the connection closed or 10 seconds passed first.
+sub connection_read {
+    my ($conn) = @_;
+    my $fill = sub {
+        my $n = eval {
+            local $SIG{ALRM} = sub { die "timeout\n" };
+            alarm 10;
+            my $got = sysread $conn->{sock}, $conn->{buf}, 65536,
+                              length $conn->{buf};
+            alarm 0;
+            $got;
+        };
+        alarm 0;
+        return $n;
+    };
+    while ($conn->{buf} !~ /\r\n\r\n/) {
+        return undef unless $fill->();
+    }
+    $conn->{buf} =~ s/\A(.*?)\r\n\r\n//s;
+    my ($status, @lines) = split /\r\n/, $1;
+    my ($code) = $status =~ m{\AHTTP/1\.1 (\d{3}) } or return undef;
+    my %headers;
+    for (@lines) {
+        my ($name, $value) = /\A([^:]+):\s*(.*)\z/ or next;
+        $headers{lc $name} = $value;
+    }
+    my $length = $headers{'content-length'} // 0;
+    while (length $conn->{buf} < $length) {
+        return undef unless $fill->();
+    }
+    my $body = substr $conn->{buf}, 0, $length, '';
+    return { code => $code, headers => \%headers, body => $body };
+}
+
+# One request on the connection and its response (undef as above).
+sub connection_request {
+    my ($conn, @request) = @_;
+    connection_send($conn, \@request);
+    return connection_read($conn);
 }
 
 # A string no other request of this run has used.
