@@ -29,6 +29,11 @@
 #   a2 plaintok  the same, with the valid token in Approov-Token: the bytes
 #              of row b's request, to a path where Approov is off
 #   b approov  server A, /approov/hello.txt, Approov On, valid token
+#   a3 plainnew  row a2, but each request on a connection carries another
+#              valid token (64 in turn, by a wrk Lua script)
+#   b2 approovnew  row b the same way: no request repeats the token of the
+#              one before it, so none is served from the module's
+#              connection cache: every one is verified in full
 #   c reject   server A, /approov/hello.txt, token with a bad signature (401)
 #   d openidc  server B (mod_auth_openidc, no mod_approov), /oidc/hello.txt,
 #              AuthType oauth20, the same valid token as a Bearer token
@@ -157,6 +162,20 @@ fi
 make -s -C "$here" bench_verify >&2
 { read -r token; read -r bad_token; } < <("$here/bench_verify" --mint)
 [ -n "$token" ] && [ -n "$bad_token" ] || die "bench_verify --mint printed no tokens"
+# Rows a3 and b2: 64 valid tokens of the same size, one per request in turn.
+"$here/bench_verify" --mint-set 64 >"$tmp/tokens"
+[ "$(wc -l <"$tmp/tokens")" = 64 ] || die "bench_verify --mint-set printed no tokens"
+cat >"$tmp/rotate.lua" <<'EOF'
+-- The next token of the file (the script's argument) on every request.
+local tokens, i = {}, 0
+function init(args)
+    for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+end
+function request()
+    i = i % #tokens + 1
+    return wrk.format(nil, nil, { ["Approov-Token"] = tokens[i] })
+end
+EOF
 secret='h+CX0tOzdAAR9l15bWAqvq7w9olk66daIH+Xk+IAHhVVHszjDzeGobzNnqyRze3lw/WVyWrc2gZfh3XXfBOmww=='
 
 free_port() {
@@ -283,13 +302,13 @@ fi
 
 # ------------------------------------------------------------ the rows
 
-rows=(plain plaintok approov reject)
+rows=(plain plaintok plainnew approov approovnew reject)
 [ "$openidc" = 1 ] && rows+=(openidc)
 
 row_url() {
     case $1 in
-        plain|plaintok) echo "http://127.0.0.1:$port_a/plain/hello.txt" ;;
-        approov|reject) echo "http://127.0.0.1:$port_a/approov/hello.txt" ;;
+        plain|plaintok|plainnew) echo "http://127.0.0.1:$port_a/plain/hello.txt" ;;
+        approov|approovnew|reject) echo "http://127.0.0.1:$port_a/approov/hello.txt" ;;
         openidc) echo "http://127.0.0.1:$port_b/oidc/hello.txt" ;;
     esac
 }
@@ -297,6 +316,7 @@ row_header() {
     case $1 in
         plain) echo "X-Bench: plain" ;;
         plaintok) echo "Approov-Token: $token" ;;
+        plainnew|approovnew) echo "Approov-Token: $(head -1 "$tmp/tokens")" ;;
         approov) echo "Approov-Token: $token" ;;
         reject) echo "Approov-Token: $bad_token" ;;
         openidc) echo "Authorization: Bearer $token" ;;
@@ -321,6 +341,11 @@ say "checks:"
 check "plain, no token" 200 "$(status_of "$(row_url plain)")"
 check "plain, with the token (not checked there)" 200 "$(status_of "$(row_url plaintok)" "$(row_header plaintok)")"
 check "approov, valid token" 200 "$(status_of "$(row_url approov)" "$(row_header approov)")"
+while read -r t; do
+    [ "$(status_of "$(row_url approovnew)" "Approov-Token: $t")" = 200 ] \
+        || die "check failed: a token of the set (rows a3, b2) is not valid"
+done <"$tmp/tokens"
+say "  ok  approov, each of the 64 tokens of rows a3 and b2: 200"
 check "approov, bad signature" 401 "$(status_of "$(row_url reject)" "$(row_header reject)")"
 check "approov, no token" 401 "$(status_of "$(row_url approov)")"
 if [ "$openidc" = 1 ]; then
@@ -357,8 +382,13 @@ run_wrk() {   # row conns seconds
     spid=$(row_server_pid "$1")
     m0=$(machine_cpu); h0=$(httpd_ns "$spid")
     # times: the CPU time of wrk, the only child of this subshell.
+    # The row's header, or a Lua script that sends the next token each time.
+    local req=(-H "$(row_header "$1")" "$(row_url "$1")")
+    case $1 in
+        plainnew|approovnew) req=(-s "$tmp/rotate.lua" "$(row_url "$1")" -- "$tmp/tokens") ;;
+    esac
     out=$(timeout $(($3 + 30)) wrk -t "$threads" -c "$2" -d "${3}s" --timeout 10s --latency \
-          -H "$(row_header "$1")" "$(row_url "$1")" 2>&1 && times) \
+          "${req[@]}" 2>&1 && times) \
         || { say "$out"; die "wrk failed ($1, $2 connections)"; }
     m1=$(machine_cpu); h1=$(httpd_ns "$spid")
     printf '%s\n' "$out" >>"$tmp/wrk.log"
@@ -439,10 +469,11 @@ perl -e '
     sub median { my @s = sort { $a <=> $b } @_; my $n = @s;
                  $n % 2 ? $s[$n / 2] : ($s[$n / 2 - 1] + $s[$n / 2]) / 2 }
     my %label = (plain => "a plain", plaintok => "a2 plain+token", approov => "b approov",
+                 plainnew => "a3 plain+new tok", approovnew => "b2 approov new tok",
                  reject => "c approov reject", openidc => "d openidc");
     my @head = ("row", "conns", "req/s", "p99 ms", "ratio vs a", "ratio vs a2",
                 "machine us/req", "httpd us/req", "checks");
-    my @w = (16, 5, 8, 8, 10, 11, 14, 12, 6);
+    my @w = (18, 5, 8, 8, 10, 11, 14, 12, 6);
     print "| ", join(" | ", map { sprintf "%-*s", $w[$_], $head[$_] } 0 .. $#w), " |\n";
     print "|", join("|", map { "-" x ($_ + 2) } @w), "|\n";
     my (@notes, %med, %med_a);
@@ -451,7 +482,9 @@ perl -e '
             my $cell = $v{$row}{$c} or next;
             my @r = sort { $a <=> $b } keys %$cell;
             my @ratio = map { $cell->{$_}{rps} / $v{plain}{$c}{$_}{rps} } @r;
-            my @ratio2 = map { $cell->{$_}{rps} / $v{plaintok}{$c}{$_}{rps} } @r;
+            # b2 sends the requests of a3: its ratio is to a3.
+            my $same = $row eq "approovnew" ? "plainnew" : "plaintok";
+            my @ratio2 = map { $cell->{$_}{rps} / $v{$same}{$c}{$_}{rps} } @r;
             $med{$row}{$c} = median(@ratio2);
             $med_a{$row}{$c} = median(@ratio);
             my ($bad, $errs) = (0, 0);
@@ -464,7 +497,7 @@ perl -e '
             my $chk = $bad ? "WRONG STATUS x$bad" : "ok";
             $chk .= ", $errs socket errors" if $errs;
             push @notes, "$row c=$c: $chk" if $chk ne "ok";
-            printf "| %-16s | %5d | %8.0f | %8.2f | %10.3f | %11.3f | %14.1f | %12.1f | %-6s |\n",
+            printf "| %-18s | %5d | %8.0f | %8.2f | %10.3f | %11.3f | %14.1f | %12.1f | %-6s |\n",
                 $label{$row}, $c,
                 median(map { $cell->{$_}{rps} } @r),
                 median(map { $cell->{$_}{p99} } @r),
@@ -477,7 +510,7 @@ perl -e '
     print "req/s, p99 and CPU: medians over the rounds; ratio: median of the per-round\n",
           "ratios row/a (or row/a2) at the same concurrency; a2 sends the same request\n",
           "as b, token included, to a path where Approov is off, so b/a2 is the module\n",
-          "alone; machine us/req: /proc/stat busy time\n",
+          "alone (b2/a3 likewise: the b2 ratio column is to a3); machine us/req: /proc/stat busy time\n",
           "of all CPUs over the wrk run (wrk included) per request; httpd us/req: user+sys\n",
           "CPU time of that httpd and its children per request (the kernel scheduler\n",
           "ns counts of every thread).\n";
@@ -493,6 +526,12 @@ perl -e '
     $ok = !grep { $med_a{approov}{$_} < 0.98 } @cs;
     printf "  %s  b >= 0.98 x a (token header included): %s\n", $ok ? "PASS" : "FAIL",
         join(", ", map { sprintf "%.3f", $med_a{approov}{$_} } @cs);
+    if ($med{approovnew}) {
+        $ok = !grep { $med{approovnew}{$_} < 0.98 } @cs;
+        printf "  %s  b2 >= 0.98 x a3 (no token repeated: each verified in full): %s\n",
+            $ok ? "PASS" : "FAIL",
+            join(", ", map { sprintf "%.3f", $med{approovnew}{$_} } @cs);
+    }
     $ok = !grep { $med{reject}{$_} < $med{approov}{$_} } @cs;
     printf "  %s  c no slower than b: %s\n", $ok ? "PASS" : "FAIL",
         join(", ", map { sprintf "%.3f vs %.3f", $med{reject}{$_}, $med{approov}{$_} } @cs);
