@@ -14,7 +14,12 @@
 #   plain        /plain/hello.txt, no Approov-Token header
 #   plain+token  /plain/hello.txt with the valid token: what the client's
 #                bigger request costs httpd before any module looks at it
-#   approov      /approov/hello.txt (Approov On), the valid token: 200
+#   approov      /approov/hello.txt (Approov On), the valid token: 200; from
+#                the connection's second request on, the module's
+#                connection cache answers
+#   approov-new  the same with a new valid token on every request (64 in
+#                turn, curl --next operations on one connection): each one
+#                verified in full
 #   reject       /approov/hello.txt, the token with a bad signature: 401
 # It prints Ir per request per row, the module's cost (approov - plain+token),
 # and, for the approov row, the inclusive Ir per request of the module's hook
@@ -61,6 +66,7 @@ fi
 
 make -s -C "$here" bench_verify >&2
 { read -r token; read -r bad_token; } < <("$here/bench_verify" --mint)
+mapfile -t tokens < <("$here/bench_verify" --mint-set 64)
 secret='h+CX0tOzdAAR9l15bWAqvq7w9olk66daIH+Xk+IAHhVVHszjDzeGobzNnqyRze3lw/WVyWrc2gZfh3XXfBOmww=='
 
 port=
@@ -114,6 +120,23 @@ fire() {   # count path expected-status [header]
     [ "$codes" = "$3x$1" ] || { echo "callgrind_server.sh: $2: got $codes, expected $3x$1" >&2; exit 1; }
 }
 
+# N GETs over one connection, each with the next of the 64 tokens: one curl
+# operation per request (--next), which reuses the connection.
+fire_new() {   # count path expected-status
+    local i codes
+    for ((i = 0; i < $1; i++)); do
+        [ "$i" = 0 ] || echo next
+        printf 'url = "http://127.0.0.1:%s%s?%d"\nheader = "Approov-Token: %s"\n' \
+            "$port" "$2" "$i" "${tokens[$((i % 64))]}"
+        printf 'silent\noutput = /dev/null\nmax-time = 900\n'
+        printf 'write-out = "%%{http_code} %%{num_connects}\\n"\n'
+    done >"$tmp/curl-new.conf"
+    codes=$(curl -K "$tmp/curl-new.conf" | sort | uniq -c | awk '{print $2 "/" $3 "x" $1}' | paste -sd' ')
+    # one connection made (the first request), every other one reused
+    [ "$codes" = "$3/0x$(($1 - 1)) $3/1x1" ] \
+        || { echo "callgrind_server.sh: $2 with new tokens: got $codes (status/connects)" >&2; exit 1; }
+}
+
 # One httpd under callgrind serving count requests of a row; counting only
 # inside ap_run_process_connection (reading, handling and answering a
 # request; not start-up, not the MPM's waiting).  Prints the total Ir.
@@ -128,7 +151,7 @@ run_row() {   # out-file count path status [header]
         [ -n "$(ss -Htln "sport = :$port" 2>/dev/null)" ] && break
         sleep 0.2
     done
-    fire "$count" "$@"
+    if [ "$1" = new ]; then fire_new "$count" "${@:2}"; else fire "$count" "$@"; fi
     kill -TERM "$vg_pid"
     wait "$vg_pid" || true
     vg_pid=
@@ -138,13 +161,14 @@ run_row() {   # out-file count path status [header]
 
 # Two runs per row, n and 2n requests: the difference is n requests' worth,
 # without start-up, warm-up or shutdown.
-rows=(plain plain+token approov reject)
+rows=(plain plain+token approov approov-new reject)
 declare -A ir
 for row in "${rows[@]}"; do
     case $row in
         plain)       args=(/plain/hello.txt 200) ;;
         plain+token) args=(/plain/hello.txt 200 "Approov-Token: $token") ;;
         approov)     args=(/approov/hello.txt 200 "Approov-Token: $token") ;;
+        approov-new) args=(new /approov/hello.txt 200) ;;
         reject)      args=(/approov/hello.txt 401 "Approov-Token: $bad_token") ;;
     esac
     one=$(run_row "$tmp/run/$row-1.out" "$n" "${args[@]}")
@@ -164,12 +188,20 @@ printf 'the token header alone (plain+token - plain):   %8.0f Ir\n' \
 printf 'the module, valid token (approov - plain+token): %8.0f Ir (%.1f%% of plain+token)\n' \
     "$(echo "(${ir[approov]} - ${ir[plain+token]}) / $n" | bc -l)" \
     "$(echo "100 * (${ir[approov]} - ${ir[plain+token]}) / ${ir[plain+token]}" | bc -l)"
+printf 'the module, a new token each request (approov-new - plain+token): %8.0f Ir (%.1f%%)\n' \
+    "$(echo "(${ir[approov-new]} - ${ir[plain+token]}) / $n" | bc -l)" \
+    "$(echo "100 * (${ir[approov-new]} - ${ir[plain+token]}) / ${ir[plain+token]}" | bc -l)"
 echo
-echo "approov row: inclusive Ir per request of the module's functions (2n run, per request)"
-callgrind_annotate --inclusive=yes "$tmp/run/approov-2.out" 2>/dev/null \
-    | awk -v n="$n" '/mod_approov|approov_|cJSON_|apr_table_set|apr_pool_clear|ap_log_rerror|SHA256|CRYPTO_memcmp/ {
-          ir = $1; gsub(",", "", ir); fn = $0
-          # "  1,234 (0.5%)  file:function [object]" -> "file:function [object]"
-          sub(/^ *[0-9,]+ *(\([0-9.]+%\))? */, "", fn)
-          if (ir + 0 >= n * 40) printf "  %8.0f  %s\n", ir / (2 * n), fn }' \
-    | sort -k1,1nr -u | head -25
+for row in approov approov-new; do
+    echo
+    echo "$row row: inclusive Ir per request of the module's functions (2n run, per request)"
+    callgrind_annotate --inclusive=yes "$tmp/run/$row-2.out" 2>/dev/null \
+        | awk -v n="$n" '/mod_approov|approov_|cJSON_|SHA256|CRYPTO_memcmp/ {
+              ir = $1; gsub(",", "", ir); fn = $0
+              # "  1,234 ( 0.5%)  file:function [object]" -> "file:function [object]"
+              sub(/^ *[0-9,]+ *(\( *[0-9.]+%\))? */, "", fn)
+              # drop the temp build directory from the names
+              gsub(/\/tmp\/approov-cgserver\.[^\/]*\/build\/(\.libs\/)?/, "", fn)
+              if (ir + 0 >= n * 40) printf "  %8.0f  %s\n", ir / (2 * n), fn }' \
+        | sort -k1,1nr -u | head -25
+done

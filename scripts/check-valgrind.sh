@@ -4,7 +4,7 @@
 #
 #   scripts/check-valgrind.sh [Apache::Test test files]
 #       default: t/protect.t t/reasons.t t/keys.t t/msgsig.t t/proxy.t
-#                t/adversarial.t
+#                t/adversarial.t t/keepalive.t
 #
 # Run `make` first.  Environment: TIMEOUT (seconds, default 600), HTTPD
 # (default: apxs's httpd), VALGRIND (default valgrind), KEEP=1 keeps the
@@ -52,7 +52,7 @@ fi
 
 tests=("$@")
 [ ${#tests[@]} = 0 ] && tests=(t/protect.t t/reasons.t t/keys.t t/msgsig.t t/proxy.t
-                                 t/adversarial.t)
+                                 t/adversarial.t t/keepalive.t)
 
 # World-writable: the test server runs as nobody when we are root.
 vg=$(mktemp -d /tmp/mod_approov-valgrind.XXXXXX) || exit 1
