@@ -1243,7 +1243,10 @@ static approov_conn_cache *connection_cache(conn_rec *c)
     return cache;
 }
 
-/* Whether the cache holds this token, verified with this key set. */
+/* Whether the cache holds this token, verified with this key set.  Key
+ * sets are made while the configuration is read, never per request (no key
+ * directive is allowed in .htaccess), so one pointer names one key set for
+ * as long as this child runs. */
 static int cache_holds(const approov_conn_cache *cache,
                        const apr_array_header_t *keys, const char *value,
                        apr_size_t len)
