@@ -11,10 +11,10 @@ use Apache::Test;
 use Apache::TestRequest qw(GET);
 use Apache::TestUtil;
 use JSON::PP ();
-use ApproovMint qw(mint broken);
+use ApproovMint qw(mint broken sign);
 use ApproovTest qw(get_with);
 
-plan tests => 11;
+plan tests => 20;
 
 my $exp = time + 300;
 my $res = get_with('/claims/ok.txt', mint(exp => $exp, claims => {
@@ -31,6 +31,19 @@ $res = get_with('/claims/ok.txt', broken('expired'));
 ok t_cmp($res->code . ' ' . ($res->header('X-Approov-Result') // '-'),
          '401 expired', 'APPROOV_RESULT is the reason on a refusal');
 ok t_cmp($res->header('X-Approov-Did') // '-', '-', 'and no claim is set');
+
+# Numbers: whole ones as integers, others in their shortest exact form,
+# the same on a connection's first request and on one the cache answers.
+for my $case (['-42', '-42'], ['0', '0'], ['1.5', '1.5'], ['0.1', '0.1'],
+              ['9007199254740991', '9007199254740991'], ['1e21', '1e+21'],
+              ['-2.5e-7', '-2.5e-07'], ['1e300', '1e+300'], ['123456789.123', '123456789.123']) {
+    my ($json, $want) = @$case;
+    my $token = sign('main', '{"alg":"HS256","typ":"JWT"}',
+                     '{"exp":' . (time + 300) . ',"num":' . $json . '}');
+    my @got = map { my $r = get_with('/claims/ok.txt', $token);
+                    $r->header('X-Approov-Num') // '-' } 1 .. 2;
+    ok t_cmp("@got", "$want $want", "number claim $json");
+}
 
 # Counters: the delta over a few requests of our own.
 sub counters {
