@@ -885,43 +885,27 @@ static const char *escape_claim(apr_pool_t *p, const char *value)
 }
 
 /*
- * A JSON number as its shortest text that reads back the same: digits for
- * a whole number below 2^53 in magnitude (exact in a double), otherwise
- * C's %g with the fewest digits, 15 to 17, that give the same double back,
- * and '.' for the decimal point whatever the locale.  (APR's %g writes
- * ".1" and "1.e+21".)  The range is checked before the cast, which is
- * undefined for a double outside int64's.
+ * A JSON number as its shortest text that reads back the same: an integer
+ * for a whole number below 2^53 in magnitude (exact in a double),
+ * otherwise C's %g with the fewest digits, 15 to 17, that give the same
+ * double back, and '.' for the decimal point whatever the locale.  (APR's
+ * %g writes ".1" and "1.e+21".)  The range is checked before the cast,
+ * which is undefined for a double outside int64's.
  */
 static const char *number_text(apr_pool_t *p, double value)
 {
-    char buf[40], *s, point, *dot;
+    char buf[40], point, *dot;
     int precision;
 
     if (value > -9007199254740992.0 && value < 9007199254740992.0
         && value == (double)(apr_int64_t)value) {
-        apr_int64_t whole = (apr_int64_t)value;
-        apr_uint64_t u = whole < 0 ? 0 - (apr_uint64_t)whole
-                                   : (apr_uint64_t)whole;
-
-        s = buf + sizeof(buf);
-        *--s = '\0';
-        do {
-            *--s = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        if (whole < 0) {
-            *--s = '-';
-        }
-        return apr_pstrdup(p, s);
+        return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)value);
     }
-    for (precision = 15; precision < 17; precision++) {
+    for (precision = 15; precision <= 17; precision++) {
         snprintf(buf, sizeof(buf), "%.*g", precision, value);
         if (strtod(buf, NULL) == value) {
             break;
         }
-    }
-    if (precision == 17) {
-        snprintf(buf, sizeof(buf), "%.17g", value);
     }
     point = localeconv()->decimal_point[0];
     if (point && point != '.' && (dot = strchr(buf, point))) {
