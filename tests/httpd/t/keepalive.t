@@ -11,11 +11,10 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Apache::Test;
-use Apache::TestUtil qw(t_cmp t_debug t_start_error_log_watch
-                        t_finish_error_log_watch);
+use Apache::TestUtil qw(t_cmp t_debug);
 use ApproovMint qw(mint pay);
 use ApproovTest qw(connection_open connection_send connection_read
-                   connection_request read_file unique);
+                   connection_request connection_outcome read_file unique);
 
 plan tests => 46;
 
@@ -33,12 +32,7 @@ sub seen {
 # "<status> <reason logged>" of one request on the connection.
 sub outcome_on {
     my ($path, @headers) = @_;
-    t_start_error_log_watch();
-    my $res = connection_request($conn, $path, @headers);
-    my ($reason) = map { /reason=(\w+)/ ? $1 : () }
-                   grep { /approov: token rejected/ } t_finish_error_log_watch();
-    return 'no response (connection closed?)' unless $res;
-    return $res->{code} . ' ' . ($reason // '-');
+    return connection_outcome($conn, $path, @headers);
 }
 
 my $token_a = mint(claims => { did => 'device-a' });

@@ -11,11 +11,10 @@ use lib "$FindBin::Bin/lib";
 
 use Apache::Test;
 use Apache::TestRequest ();
-use Apache::TestUtil qw(t_cmp t_debug t_start_error_log_watch
-                        t_finish_error_log_watch);
+use Apache::TestUtil qw(t_cmp t_debug);
 use File::Temp qw(tempdir);
 use ApproovMint qw(%SECRET mint);
-use ApproovTest qw(outcome connection_open connection_request);
+use ApproovTest qw(outcome watched_outcome connection_open connection_outcome);
 
 my $tool = $ENV{APPROOV_TEST_TOOL};
 plan tests => 24 + 14 + 7, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
@@ -134,12 +133,11 @@ my %sig = signature_headers(path => '/msgsig/echo.cgi', token => $token,
                             method => 'POST', body => 'a');
 my %other = signature_headers(path => '/msgsig/echo.cgi', token => $token,
                               method => 'POST', body => 'b');
-t_start_error_log_watch();
-my $code = Apache::TestRequest::POST('/msgsig/echo.cgi', 'Approov-Token' => $token,
-    %sig, 'Content-Digest' => $other{'Content-Digest'}, content => 'b')->code;
-my ($reason) = map { /reason=(\w+)/ ? $1 : () } t_finish_error_log_watch();
-ok t_cmp("$code " . ($reason // '-'), '401 sig_bad_signature',
-         'a Content-Digest swapped for the body sent');
+ok t_cmp(watched_outcome(sub {
+             Apache::TestRequest::POST('/msgsig/echo.cgi', 'Approov-Token' => $token,
+                 %sig, 'Content-Digest' => $other{'Content-Digest'}, content => 'b')->code
+         }),
+         '401 sig_bad_signature', 'a Content-Digest swapped for the body sent');
 
 # Each way the signature headers themselves can be wrong, with its reason.
 # The headers are made by the tool, then edited as an attacker (or a broken
@@ -190,11 +188,10 @@ sub post_outcome {
     my %sig = signature_headers(path => $target, token => $token, method => 'POST',
                                 body => $opt{signed_body} // $body);
     delete $sig{'Content-Digest'} if $opt{no_digest};
-    t_start_error_log_watch();
-    my $code = Apache::TestRequest::POST($target, 'Approov-Token' => $token,
-                                         %sig, content => $body)->code;
-    my ($reason) = map { /reason=(\w+)/ ? $1 : () } t_finish_error_log_watch();
-    return "$code " . ($reason // '-');
+    return watched_outcome(sub {
+        Apache::TestRequest::POST($target, 'Approov-Token' => $token,
+                                  %sig, content => $body)->code
+    });
 }
 ok t_cmp(post_outcome('/msgsig/echo.cgi', 'abc', signed_body => 'abd'),
          '401 digest_mismatch', 'a body that does not match its digest: reason');
@@ -211,13 +208,7 @@ ok t_cmp(post_outcome('/msgsig-small/echo.cgi', 'x' x 1025),
     my $conn = connection_open();
     my $on_path = '/msgsig/ok.txt';
     my $on = sub {
-        my (@headers) = @_;
-        t_start_error_log_watch();
-        my $res = connection_request($conn, $on_path, 'Approov-Token' => $token,
-                                     @headers);
-        my ($reason) = map { /reason=(\w+)/ ? $1 : () } t_finish_error_log_watch();
-        return 'no response (connection closed?)' unless $res;
-        return $res->{code} . ' ' . ($reason // '-');
+        return connection_outcome($conn, $on_path, 'Approov-Token' => $token, @_);
     };
     for my $n (1 .. 3) {
         ok t_cmp($on->(signature_headers(path => $on_path, token => $token)),

@@ -17,7 +17,7 @@ use ApproovMint qw(%SECRET);
 our @EXPORT_OK = qw(get_with refusal_problems refusal_ok outcome
                     error_log_path read_file unique @REASONS
                     connection_open connection_send connection_read
-                    connection_request);
+                    connection_request connection_outcome watched_outcome);
 
 # Every reason code the module may log.
 our @REASONS = qw(missing too_long bad_prefix malformed bad_header bad_alg
@@ -66,16 +66,23 @@ sub refusal_ok {
                                              "$name: an empty $status"));
 }
 
-# "<status> <reason logged>" of GET path with these headers ("-" for no
-# rejection line).
-sub outcome {
-    my ($path, @headers) = @_;
+# "<status> <reason logged>" of the request $send makes (it returns the
+# status, or undef for no response), "-" for no rejection line.
+sub watched_outcome {
+    my ($send) = @_;
     Apache::TestUtil::t_start_error_log_watch();
-    my $code = Apache::TestRequest::GET($path, @headers)->code;
+    my $code = $send->();
     my ($reason) = map { /reason=(\w+)/ ? $1 : () }
                    grep { /approov: token rejected/ }
                    Apache::TestUtil::t_finish_error_log_watch();
+    return 'no response (connection closed?)' unless defined $code;
     return $code . ' ' . ($reason // '-');
+}
+
+# The outcome (as above) of GET path with these headers.
+sub outcome {
+    my ($path, @headers) = @_;
+    return watched_outcome(sub { Apache::TestRequest::GET($path, @headers)->code });
 }
 
 sub error_log_path {
@@ -159,6 +166,15 @@ sub connection_request {
     my ($conn, @request) = @_;
     connection_send($conn, \@request);
     return connection_read($conn);
+}
+
+# The outcome (as outcome() has it) of one request on the connection.
+sub connection_outcome {
+    my ($conn, @request) = @_;
+    return watched_outcome(sub {
+        my $res = connection_request($conn, @request);
+        return $res ? $res->{code} : undef;
+    });
 }
 
 # A string no other request of this run has used.
