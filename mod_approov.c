@@ -1449,25 +1449,6 @@ static int read_body(request_rec *r, apr_off_t limit, const char **bytes,
     return OK;
 }
 
-/* The request target as the client sent it: its path (percent-encoding,
- * "..", "//" untouched) and query.  httpd decodes and normalises r->uri
- * and r->parsed_uri.path in place, but a signature covers what was sent
- * (RFC 9421 section 2.2). */
-static void split_target(apr_pool_t *p, const char *target, const char **path,
-                         const char **query)
-{
-    const char *q, *scheme_end;
-
-    if (*target != '/' && (scheme_end = strstr(target, "://")) != NULL) {
-        /* absolute-form (a proxy request): the path starts after the
-         * authority */
-        target = scheme_end + 3 + strcspn(scheme_end + 3, "/?");
-    }
-    q = strchr(target, '?');
-    *path = q ? apr_pstrmemdup(p, target, (apr_size_t)(q - target)) : target;
-    *query = q ? q + 1 : NULL;
-}
-
 /* The request, as RFC 9421 derived components see it. */
 static void describe_request(request_rec *r, const approov_dir_conf *conf,
                              approov_msgsig_request_t *req)
@@ -1478,8 +1459,10 @@ static void describe_request(request_rec *r, const approov_dir_conf *conf,
     req->method = r->method;
     req->scheme = ap_http_scheme(r);
     req->authority = host ? host : r->hostname;
-    split_target(r->pool, r->unparsed_uri ? r->unparsed_uri : "/", &req->path,
-                 &req->query);
+    /* What the client sent and signed: httpd decodes and normalises r->uri
+     * and r->parsed_uri.path in place. */
+    approov_msgsig_set_target(r->pool, req,
+                              r->unparsed_uri ? r->unparsed_uri : "/");
     req->field = approov_msgsig_table_field;
     req->field_ctx = r->headers_in;
     req->token_field = conf->header_name;
