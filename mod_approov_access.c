@@ -6,34 +6,12 @@
  * and the refusal.
  */
 
-#include <locale.h>
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "mod_core.h"
 
 #include "mod_approov.h"
 
-/*
- * The last token a connection's requests verified, kept with its claims
- * and variables so that the next requests with the same token (an app's
- * requests on one keep-alive connection carry one token for minutes) are
- * not verified and parsed again.  A hit needs the same bytes (compared in
- * constant time) and the same key set; exp and nbf are judged again at
- * each request, and token binding and message signing run as on a miss.
- * One entry: its pool is cleared for each other token, whose verification
- * it then holds.  Only the request being judged reads it: the variables
- * are copied into each request's pool.
- */
-typedef struct {
-    apr_pool_t *pool;                   /* the token, claims and variables */
-    const apr_array_header_t *keys;     /* the key set it was verified with */
-    const char *token;                  /* NULL unless it holds a valid one */
-    apr_size_t token_len;
-    approov_token_t verified;
-    const char *vars;                   /* its APPROOV_CLAIM_* variables, */
-    apr_size_t vars_len;                /* as flatten_claims() makes them */
-} approov_conn_cache;
+#include "approov_claims.h"
+#include "approov_token_cache.h"
 
 /* What the check decided for a request: OK, DECLINED or a status.  Each
  * request is judged once, by whichever access hook runs first. */
@@ -54,164 +32,15 @@ static int refuse(request_rec *r, int status)
     return status;
 }
 
-/* A claim value for the environment: control characters and backslashes
- * escaped, so a log line or a header built from it stays one line. */
-static const char *escape_claim(apr_pool_t *p, const char *value)
-{
-    const char *v;
-    char *out, *o;
-
-    for (v = value; *v; v++) {
-        if ((unsigned char)*v < 0x20 || *v == 0x7f || *v == '\\') {
-            break;
-        }
-    }
-    if (!*v) {
-        return value;
-    }
-    out = o = apr_palloc(p, strlen(value) * 4 + 1);
-    for (v = value; *v; v++) {
-        unsigned char c = (unsigned char)*v;
-        if (c == '\\') {
-            *o++ = '\\';
-            *o++ = '\\';
-        }
-        else if (c < 0x20 || c == 0x7f) {
-            o += apr_snprintf(o, 5, "\\x%02x", c);
-        }
-        else {
-            *o++ = (char)c;
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
-/*
- * A JSON number as its shortest text that reads back the same: an integer
- * for a whole number below 2^53 in magnitude (exact in a double),
- * otherwise C's %g with the fewest digits, 15 to 17, that give the same
- * double back, and '.' for the decimal point whatever the locale.  (APR's
- * %g writes ".1" and "1.e+21".)  The range is checked before the cast,
- * which is undefined for a double outside int64's.
- */
-static const char *number_text(apr_pool_t *p, double value)
-{
-    char buf[40], point, *dot;
-    int precision;
-
-    if (value > -9007199254740992.0 && value < 9007199254740992.0
-        && value == (double)(apr_int64_t)value) {
-        return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)value);
-    }
-    for (precision = 15; precision <= 17; precision++) {
-        snprintf(buf, sizeof(buf), "%.*g", precision, value);
-        if (strtod(buf, NULL) == value) {
-            break;
-        }
-    }
-    point = localeconv()->decimal_point[0];
-    if (point && point != '.' && (dot = strchr(buf, point))) {
-        *dot = '.';
-    }
-    return apr_pstrdup(p, buf);
-}
-
-/* One APPROOV_CLAIM_<NAME> variable. */
-typedef struct {
-    const char *name;
-    const char *value;
-} claim_var;
-
-/* The APPROOV_CLAIM_<NAME> variables of the top-level strings, numbers
- * and booleans, from p: their strings are the tree's where no escaping
- * was needed. */
-static apr_array_header_t *claim_vars(apr_pool_t *p, const cJSON *claims)
-{
-    static const char prefix[] = "APPROOV_CLAIM_";
-    apr_array_header_t *vars = apr_array_make(p, 8, sizeof(claim_var));
-    const cJSON *claim;
-
-    for (claim = claims->child; claim; claim = claim->next) {
-        const char *value, *c;
-        char *name, *n;
-        apr_size_t len;
-        claim_var *var;
-
-        if (cJSON_IsString(claim)) {
-            value = escape_claim(p, claim->valuestring);
-        }
-        else if (cJSON_IsNumber(claim)) {
-            value = number_text(p, claim->valuedouble);
-        }
-        else if (cJSON_IsBool(claim)) {
-            value = cJSON_IsTrue(claim) ? "true" : "false";
-        }
-        else {
-            continue;
-        }
-        if (!*claim->string) {
-            continue;
-        }
-        len = strlen(claim->string);
-        name = apr_palloc(p, sizeof(prefix) + len);
-        memcpy(name, prefix, sizeof(prefix) - 1);
-        for (c = claim->string, n = name + sizeof(prefix) - 1; *c; c++, n++) {
-            *n = apr_isalnum(*c) ? apr_toupper(*c) : '_';
-        }
-        *n = '\0';
-        var = apr_array_push(vars);
-        var->name = name;
-        var->value = value;
-    }
-    return vars;
-}
-
 /* Set the variables, whose strings are r->pool's. */
 static void export_claims(request_rec *r, const apr_array_header_t *vars)
 {
-    const claim_var *var = (const claim_var *)vars->elts;
+    const approov_claim_var_t *var = (const approov_claim_var_t *)vars->elts;
     int i;
 
     for (i = 0; i < vars->nelts; i++) {
         apr_table_setn(r->subprocess_env, var[i].name, var[i].value);
     }
-}
-
-/* The variables as one block of "name\0value\0" pairs, for a cache: the
- * names unique (two claims can make one name; the last one wins, as
- * apr_table_setn() has it). */
-static const char *flatten_claims(apr_pool_t *p,
-                                  const apr_array_header_t *vars,
-                                  apr_size_t *len)
-{
-    const claim_var *var = (const claim_var *)vars->elts;
-    apr_table_t *unique = apr_table_make(p, vars->nelts);
-    const apr_array_header_t *entries;
-    const apr_table_entry_t *entry;
-    apr_size_t size = 0, n;
-    char *block, *at;
-    int i;
-
-    for (i = 0; i < vars->nelts; i++) {
-        apr_table_setn(unique, var[i].name, var[i].value);
-    }
-    entries = apr_table_elts(unique);
-    entry = (const apr_table_entry_t *)entries->elts;
-    for (i = 0; i < entries->nelts; i++) {
-        size += strlen(entry[i].key) + strlen(entry[i].val) + 2;
-    }
-    block = at = apr_palloc(p, size ? size : 1);
-    for (i = 0; i < entries->nelts; i++) {
-        n = strlen(entry[i].key) + 1;
-        memcpy(at, entry[i].key, n);
-        at += n;
-        n = strlen(entry[i].val) + 1;
-        memcpy(at, entry[i].val, n);
-        at += n;
-    }
-    *len = size;
-    return block;
 }
 
 /* Whether the environment has an APPROOV_ variable of the configuration's
@@ -238,18 +67,16 @@ static int has_approov_vars(const apr_table_t *env)
 static void export_cached_claims(request_rec *r, int replace,
                                  const char *block, apr_size_t len)
 {
-    char *at = apr_pmemdup(r->pool, block, len), *end = at + len, *name;
+    const char *at = apr_pmemdup(r->pool, block, len), *end = at + len;
+    const char *name, *value;
 
-    while (at < end) {
-        name = at;
-        at += strlen(at) + 1;
+    while (approov_claim_block_next(&at, end, &name, &value)) {
         if (replace) {
-            apr_table_setn(r->subprocess_env, name, at);
+            apr_table_setn(r->subprocess_env, name, value);
         }
         else {
-            apr_table_addn(r->subprocess_env, name, at);
+            apr_table_addn(r->subprocess_env, name, value);
         }
-        at += strlen(at) + 1;
     }
 }
 
@@ -347,61 +174,24 @@ static int check_message_signature(request_rec *r,
 }
 
 /*
- * The connection's token cache, made on its second request (many
- * connections carry only one), never on an HTTP/2 stream (its connection
- * lives for one request): NULL then.
+ * The connection's token cache (approov_token_cache.h), made on its second
+ * request (many connections carry only one), never on an HTTP/2 stream
+ * (its connection lives for one request): NULL then.  Only the request
+ * being judged reads it: the variables are copied into each request's
+ * pool.
  */
-static approov_conn_cache *connection_cache(conn_rec *c)
+static approov_token_cache_t *connection_cache(conn_rec *c)
 {
-    approov_conn_cache *cache =
+    approov_token_cache_t *cache =
         ap_get_module_config(c->conn_config, &approov_module);
 
     if (cache || c->master || c->keepalives == 0) {
         return cache;
     }
-    cache = apr_pcalloc(c->pool, sizeof(*cache));
-    if (apr_pool_create(&cache->pool, c->pool) != APR_SUCCESS) {
-        return NULL;
+    if ((cache = approov_token_cache_make(c->pool)) != NULL) {
+        ap_set_module_config(c->conn_config, &approov_module, cache);
     }
-    apr_pool_tag(cache->pool, "approov_conn_cache");
-    ap_set_module_config(c->conn_config, &approov_module, cache);
     return cache;
-}
-
-/* Whether the cache holds this token, verified with this key set.  Key
- * sets are made while the configuration is read, never per request (no key
- * directive is allowed in .htaccess), so one pointer names one key set for
- * as long as this child runs. */
-static int cache_holds(const approov_conn_cache *cache,
-                       const apr_array_header_t *keys, const char *value,
-                       apr_size_t len)
-{
-    return cache->token && cache->keys == keys && cache->token_len == len
-           && approov_equal_ct(cache->token, value, len);
-}
-
-/* Verify a token into the cache, which then holds it if it is valid. */
-static approov_result_e verify_into_cache(approov_conn_cache *cache,
-                                          const apr_array_header_t *keys,
-                                          const char *value, apr_size_t len,
-                                          apr_int64_t leeway, apr_time_t now)
-{
-    approov_result_e outcome;
-
-    apr_pool_clear(cache->pool);
-    cache->token = NULL;
-    outcome = approov_verify_keys(cache->pool, value, len,
-                                  (const approov_key_t *const *)keys->elts,
-                                  keys->nelts, leeway, now, &cache->verified);
-    if (outcome == APPROOV_VALID) {
-        cache->keys = keys;
-        cache->token = apr_pstrmemdup(cache->pool, value, len);
-        cache->token_len = len;
-        cache->vars = flatten_claims(
-            cache->pool, claim_vars(cache->pool, cache->verified.claims),
-            &cache->vars_len);
-    }
-    return outcome;
 }
 
 /*
@@ -417,7 +207,7 @@ static int judge_request(request_rec *r, const approov_dir_conf *conf)
 {
     const approov_server_conf *sconf;
     const apr_array_header_t *keys;
-    approov_conn_cache *cache = NULL;
+    approov_token_cache_t *cache = NULL;
     const char *value, *name;
     approov_token_t token;
     apr_int64_t leeway;
@@ -459,13 +249,16 @@ static int judge_request(request_rec *r, const approov_dir_conf *conf)
         len = strlen(value);
         leeway = conf->leeway > 0 ? conf->leeway : 0;
         cache = connection_cache(r->connection);
-        if (cache && cache_holds(cache, keys, value, len)) {
+        /* Key sets are made while the configuration is read (no key
+         * directive is allowed in .htaccess): one address names one key
+         * set for as long as this child runs, as the cache requires. */
+        if (cache && approov_token_cache_holds(cache, keys, value, len)) {
             outcome = approov_check_time(&cache->verified, leeway,
                                          r->request_time);
         }
         else if (cache) {
-            outcome = verify_into_cache(cache, keys, value, len, leeway,
-                                        r->request_time);
+            outcome = approov_token_cache_verify(cache, keys, value, len,
+                                                 leeway, r->request_time);
         }
         else {
             outcome = approov_verify_keys(
@@ -506,7 +299,7 @@ static int judge_request(request_rec *r, const approov_dir_conf *conf)
             export_cached_claims(r, replace, cache->vars, cache->vars_len);
         }
         else {
-            export_claims(r, claim_vars(r->pool, token.claims));
+            export_claims(r, approov_claim_vars(r->pool, token.claims));
         }
         return OK;
     }

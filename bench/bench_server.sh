@@ -153,7 +153,7 @@ fi
 # The module, built like the real one, from a copy of the sources.
 if [ -z "$module" ]; then
     # The core sources as the top-level Makefile.am lists them.
-    core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/Makefile.am" 2>/dev/null || true)
+    core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/sources.mk" 2>/dev/null || true)
     core=${core:-approov_token.c}
     mkdir "$tmp/build"
     glue=$(cd "$top" && echo mod_approov*.c)

@@ -54,7 +54,7 @@ cleanup() {
 trap cleanup EXIT
 
 if [ -z "$module" ]; then
-    core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/Makefile.am")
+    core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/sources.mk")
     mkdir "$tmp/build"
     glue=$(cd "$top" && echo mod_approov*.c)
     for f in $glue $core; do cp "$top/$f" "$tmp/build/"; done
