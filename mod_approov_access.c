@@ -194,6 +194,149 @@ static approov_token_cache_t *connection_cache(conn_rec *c)
     return cache;
 }
 
+/* What the check of one request found, step by step. */
+typedef struct {
+    const apr_array_header_t *keys;     /* the scope's key set */
+    approov_token_cache_t *cache;       /* the connection's, or NULL */
+    approov_token_t token;              /* the token, once verified */
+    int outcome;
+    int status;                         /* httpd's, for a body error */
+} request_check;
+
+/* The scope's keys, or the secret from httpd's environment; NULL only
+ * where a .htaccess file turned Approov On and no secret reaches. */
+static const apr_array_header_t *scope_keys(request_rec *r,
+                                            const approov_dir_conf *conf)
+{
+    const approov_server_conf *sconf;
+
+    if (conf->keys) {
+        return conf->keys;
+    }
+    sconf = ap_get_module_config(r->server->module_config, &approov_module);
+    return sconf->environment_keys;
+}
+
+static int refuse_without_key(request_rec *r, const approov_dir_conf *conf)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                  "Approov On at %s has no secret: request refused",
+                  conf->enabled_at);
+    apr_table_setn(r->subprocess_env, "APPROOV_RESULT",
+                   approov_outcome_name(APPROOV_NO_KEY));
+    approov_count(0, APPROOV_NO_KEY);
+    return refuse(r, HTTP_INTERNAL_SERVER_ERROR);
+}
+
+/* The token from its header, the prefix taken off; NULL, with the
+ * outcome, when there is none or the prefix is wrong. */
+static const char *token_text(request_rec *r, const approov_dir_conf *conf,
+                              int *outcome)
+{
+    const char *value = apr_table_get(r->headers_in,
+                                      conf->header_name ? conf->header_name
+                                                        : DEFAULT_TOKEN_HEADER);
+
+    if (!value || !*value) {
+        *outcome = APPROOV_MISSING;
+        return NULL;
+    }
+    if (conf->header_prefix_len
+        && strncmp(value, conf->header_prefix, conf->header_prefix_len)) {
+        *outcome = APPROOV_BAD_PREFIX;
+        return NULL;
+    }
+    return value + conf->header_prefix_len;
+}
+
+/* Verify the token: only its times again when the connection's cache holds
+ * it, in full into the cache otherwise, or into r->pool where there is no
+ * cache. */
+static int verify_token(request_rec *r, const approov_dir_conf *conf,
+                        const char *value, request_check *check)
+{
+    apr_size_t len = strlen(value);
+    apr_int64_t leeway = conf->leeway > 0 ? conf->leeway : 0;
+    approov_token_cache_t *cache = connection_cache(r->connection);
+    int outcome;
+
+    check->cache = cache;
+    if (!cache) {
+        return approov_verify_keys(
+            r->pool, value, len,
+            (const approov_key_t *const *)check->keys->elts,
+            check->keys->nelts, leeway, r->request_time, &check->token);
+    }
+    /* Key sets are made while the configuration is read (no key directive
+     * is allowed in .htaccess): one address names one key set for as long
+     * as this child runs, as the cache requires. */
+    if (approov_token_cache_holds(cache, check->keys, value, len)) {
+        outcome = approov_check_time(&cache->verified, leeway,
+                                     r->request_time);
+    }
+    else {
+        outcome = approov_token_cache_verify(cache, check->keys, value, len,
+                                             leeway, r->request_time);
+    }
+    check->token = cache->verified;
+    return outcome;
+}
+
+/* The claims of a valid token into the environment. */
+static void set_claims(request_rec *r, const request_check *check)
+{
+    const approov_token_cache_t *cache = check->cache;
+
+    if (cache) {
+        export_cached_claims(r, has_approov_vars(r->subprocess_env),
+                             cache->vars, cache->vars_len);
+    }
+    else {
+        export_claims(r, approov_claim_vars(r->pool, check->token.claims));
+    }
+}
+
+/* Count, log and answer what the check found. */
+static int respond(request_rec *r, const approov_dir_conf *conf,
+                   const request_check *check)
+{
+    const char *name = approov_outcome_name(check->outcome);
+    int report_only = conf->report_only == 1;
+
+    apr_table_setn(r->subprocess_env, "APPROOV_RESULT", name);
+    if (check->outcome == OUTCOME_BODY_ERROR) {
+        /* The client failed, not the token: httpd's status, whatever the
+         * mode, for the body is gone. */
+        approov_count(0, check->outcome);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "approov: request refused: reason=%s status=%d "
+                      "client=%s method=%s uri=%s", name, check->status,
+                      r->useragent_ip, ap_escape_logitem(r->pool, r->method),
+                      ap_escape_logitem(r->pool, r->uri));
+        return check->status;
+    }
+    approov_count(report_only, check->outcome);
+    if (check->outcome == APPROOV_VALID) {
+        set_claims(r, check);
+        return OK;
+    }
+    if (report_only) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "approov: token would be rejected (report-only): "
+                      "reason=%s client=%s method=%s uri=%s", name,
+                      r->useragent_ip, ap_escape_logitem(r->pool, r->method),
+                      ap_escape_logitem(r->pool, r->uri));
+        return DECLINED;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "approov: token rejected: reason=%s client=%s method=%s "
+                  "uri=%s", name, r->useragent_ip,
+                  ap_escape_logitem(r->pool, r->method),
+                  ap_escape_logitem(r->pool, r->uri));
+    return refuse(r, conf->failure_status ? conf->failure_status
+                                          : HTTP_UNAUTHORIZED);
+}
+
 /*
  * The whole check of a request in a scope with Approov On.  Returns OK for
  * a valid token (or any token in report-only mode), the configured failure
@@ -205,120 +348,26 @@ static approov_token_cache_t *connection_cache(conn_rec *c)
  */
 static int judge_request(request_rec *r, const approov_dir_conf *conf)
 {
-    const approov_server_conf *sconf;
-    const apr_array_header_t *keys;
-    approov_token_cache_t *cache = NULL;
-    const char *value, *name;
-    approov_token_t token;
-    apr_int64_t leeway;
-    apr_size_t len;
-    int outcome, report_only, replace, status = OK;
+    request_check check = { 0 };
+    const char *value;
 
     /* A response that needed a token is never one for mod_cache to serve
      * to the next client, who may have none. */
     r->no_cache = 1;
-    keys = conf->keys;
-    if (!keys) {
-        sconf = ap_get_module_config(r->server->module_config,
-                                     &approov_module);
-        keys = sconf->environment_keys;
+    if (!(check.keys = scope_keys(r, conf))) {
+        return refuse_without_key(r, conf);
     }
-    if (!keys) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "Approov On at %s has no secret: request refused",
-                      conf->enabled_at);
-        apr_table_setn(r->subprocess_env, "APPROOV_RESULT",
-                       approov_result_name(APPROOV_NO_KEY));
-        approov_count(0, APPROOV_NO_KEY);
-        return refuse(r, HTTP_INTERNAL_SERVER_ERROR);
+    if ((value = token_text(r, conf, &check.outcome)) != NULL) {
+        check.outcome = verify_token(r, conf, value, &check);
     }
-
-    value = apr_table_get(r->headers_in,
-                          conf->header_name ? conf->header_name
-                                            : DEFAULT_TOKEN_HEADER);
-    if (!value || !*value) {
-        outcome = APPROOV_MISSING;
+    if (check.outcome == APPROOV_VALID && conf->binding) {
+        check.outcome = check_binding(r, conf, &check.token);
     }
-    else if (conf->header_prefix_len
-             && strncmp(value, conf->header_prefix,
-                        conf->header_prefix_len) != 0) {
-        outcome = APPROOV_BAD_PREFIX;
+    if (check.outcome == APPROOV_VALID && conf->signing > SIGNING_OFF) {
+        check.outcome = check_message_signature(r, conf, &check.token,
+                                                &check.status);
     }
-    else {
-        value += conf->header_prefix_len;
-        len = strlen(value);
-        leeway = conf->leeway > 0 ? conf->leeway : 0;
-        cache = connection_cache(r->connection);
-        /* Key sets are made while the configuration is read (no key
-         * directive is allowed in .htaccess): one address names one key
-         * set for as long as this child runs, as the cache requires. */
-        if (cache && approov_token_cache_holds(cache, keys, value, len)) {
-            outcome = approov_check_time(&cache->verified, leeway,
-                                         r->request_time);
-        }
-        else if (cache) {
-            outcome = approov_token_cache_verify(cache, keys, value, len,
-                                                 leeway, r->request_time);
-        }
-        else {
-            outcome = approov_verify_keys(
-                r->pool, value, len, (const approov_key_t *const *)keys->elts,
-                keys->nelts, leeway, r->request_time, &token);
-        }
-        if (cache) {
-            token = cache->verified;
-        }
-        if (outcome == APPROOV_VALID && conf->binding) {
-            outcome = check_binding(r, conf, &token);
-        }
-        if (outcome == APPROOV_VALID && conf->signing > SIGNING_OFF) {
-            outcome = check_message_signature(r, conf, &token, &status);
-        }
-    }
-
-    report_only = conf->report_only == 1;
-    name = approov_outcome_name(outcome);
-    if (outcome == OUTCOME_BODY_ERROR) {
-        /* The client failed, not the token: httpd's status, whatever the
-         * mode, for the body is gone. */
-        approov_count(0, outcome);
-        apr_table_setn(r->subprocess_env, "APPROOV_RESULT", name);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "approov: request refused: reason=%s status=%d "
-                      "client=%s method=%s uri=%s", name, status,
-                      r->useragent_ip, ap_escape_logitem(r->pool, r->method),
-                      ap_escape_logitem(r->pool, r->uri));
-        return status;
-    }
-    approov_count(report_only, outcome);
-    replace = cache && outcome == APPROOV_VALID
-              && has_approov_vars(r->subprocess_env);
-    apr_table_setn(r->subprocess_env, "APPROOV_RESULT", name);
-    if (outcome == APPROOV_VALID) {
-        if (cache) {
-            export_cached_claims(r, replace, cache->vars, cache->vars_len);
-        }
-        else {
-            export_claims(r, approov_claim_vars(r->pool, token.claims));
-        }
-        return OK;
-    }
-    if (report_only) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "approov: token would be rejected (report-only): "
-                      "reason=%s client=%s method=%s uri=%s", name,
-                      r->useragent_ip, ap_escape_logitem(r->pool, r->method),
-                      ap_escape_logitem(r->pool, r->uri));
-        return DECLINED;
-    }
-
-    status = conf->failure_status ? conf->failure_status : HTTP_UNAUTHORIZED;
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "approov: token rejected: reason=%s client=%s method=%s "
-                  "uri=%s", name, r->useragent_ip,
-                  ap_escape_logitem(r->pool, r->method),
-                  ap_escape_logitem(r->pool, r->uri));
-    return refuse(r, status);
+    return respond(r, conf, &check);
 }
 
 /* The request's verdict: judged on the first call, remembered after it
