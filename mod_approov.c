@@ -54,13 +54,42 @@ typedef enum {
 /*
  * Outcomes of a request check, for APPROOV_RESULT, the log and the
  * counters: the token's results, then message signing's (valid left out),
- * then Content-Digest's, then the two the glue decides itself.
+ * then Content-Digest's, then the ones the glue decides itself.
  */
 #define OUTCOME_SIG_BASE (APPROOV_RESULT_COUNT - 1)
 #define OUTCOME_DIGEST_BASE (OUTCOME_SIG_BASE + APPROOV_SIG_RESULT_COUNT - 1)
-#define OUTCOME_SIG_NO_IPK (OUTCOME_DIGEST_BASE + APPROOV_DIGEST_RESULT_COUNT)
-#define OUTCOME_SIG_BODY_TOO_LARGE (OUTCOME_SIG_NO_IPK + 1)
-#define OUTCOME_COUNT (OUTCOME_SIG_BODY_TOO_LARGE + 1)
+#define OUTCOME_GLUE_BASE (OUTCOME_DIGEST_BASE + APPROOV_DIGEST_RESULT_COUNT)
+
+/* A test build (-DAPPROOV_TEST_EXTRA_OUTCOMES=N, N <= 4) has N more
+ * outcomes, to prove that a graceful restart into a module with another
+ * number of outcomes never indexes past the shared counters. */
+#ifndef APPROOV_TEST_EXTRA_OUTCOMES
+#define APPROOV_TEST_EXTRA_OUTCOMES 0
+#endif
+
+static const char *const glue_outcome_names[] = {
+    "sig_no_ipk",           /* ApproovMessageSigning Required, no ipk */
+    "sig_body_too_large",   /* over ApproovMessageSigningMaxBody */
+    "body_error",           /* httpd failed to read the signed body */
+#if APPROOV_TEST_EXTRA_OUTCOMES > 0
+    "test_extra_1",
+#endif
+#if APPROOV_TEST_EXTRA_OUTCOMES > 1
+    "test_extra_2",
+#endif
+#if APPROOV_TEST_EXTRA_OUTCOMES > 2
+    "test_extra_3",
+#endif
+#if APPROOV_TEST_EXTRA_OUTCOMES > 3
+    "test_extra_4",
+#endif
+};
+
+#define OUTCOME_SIG_NO_IPK (OUTCOME_GLUE_BASE)
+#define OUTCOME_SIG_BODY_TOO_LARGE (OUTCOME_GLUE_BASE + 1)
+#define OUTCOME_BODY_ERROR (OUTCOME_GLUE_BASE + 2)
+#define OUTCOME_COUNT (OUTCOME_GLUE_BASE + (int)(sizeof(glue_outcome_names) \
+                       / sizeof(glue_outcome_names[0])))
 
 static const char *outcome_name(int outcome)
 {
@@ -71,11 +100,11 @@ static const char *outcome_name(int outcome)
         return approov_sig_result_name(
             (approov_sig_result_e)(outcome - OUTCOME_SIG_BASE));
     }
-    if (outcome < OUTCOME_SIG_NO_IPK) {
+    if (outcome < OUTCOME_GLUE_BASE) {
         return approov_digest_result_name(
             (approov_digest_result_e)(outcome - OUTCOME_DIGEST_BASE));
     }
-    return outcome == OUTCOME_SIG_NO_IPK ? "sig_no_ipk" : "sig_body_too_large";
+    return glue_outcome_names[outcome - OUTCOME_GLUE_BASE];
 }
 
 /* Where a scope's key came from; a higher rank wins inside one scope. */
@@ -88,6 +117,7 @@ typedef enum {
 typedef struct {
     int enabled;                    /* Approov On|Off; -1 while unset */
     const char *enabled_at;         /* "file:line" of Approov On */
+    const ap_directive_t *enabled_in;   /* its section, NULL at top level */
 
     apr_array_header_t *keys;       /* this scope's own keys, or NULL */
     key_rank_e key_rank;
@@ -114,8 +144,9 @@ typedef struct {
      * the configuration is read so check_config can refuse to start when
      * one of them has no key. */
     apr_array_header_t *enabled_confs;
-    /* Whether some section of this server configures a key of its own. */
-    int section_has_key;
+    /* The sections of this server that configure a key of their own
+     * (const ap_directive_t *), for the same check. */
+    apr_array_header_t *key_sections;
     /* APPROOV_BASE64_SECRET from httpd's environment, keyed at start-up
      * (one key, or NULL). */
     apr_array_header_t *environment_keys;
@@ -142,9 +173,10 @@ typedef struct {
     apr_size_t vars_len;                /* as flatten_claims() makes them */
 } approov_conn_cache;
 
-/* What the access hook decided, kept for the check_access_ex hook. */
+/* What the check decided for a request: OK, DECLINED or a status.  Each
+ * request is judged once, by whichever access hook runs first. */
 typedef struct {
-    int denied_status;
+    int verdict;
 } approov_request_state;
 
 /* ------------------------------------------------------------------ */
@@ -219,11 +251,24 @@ static void *create_server_conf(apr_pool_t *p, server_rec *s)
 
     (void)s;
     conf->enabled_confs = apr_array_make(p, 4, sizeof(approov_dir_conf *));
+    conf->key_sections = apr_array_make(p, 4, sizeof(const ap_directive_t *));
     return conf;
 }
 
 /* ------------------------------------------------------------------ */
 /* directives                                                          */
+
+/* <Limit> and <LimitExcept> do not scope a module's directives: inside
+ * one, "Approov Off" would open the scope to every method.  Every
+ * directive refuses them, and httpd stops at start-up with file and line
+ * (the README shows how to exempt a method with <If>). */
+#define REFUSE_IN_LIMIT(cmd) \
+    do { \
+        const char *limit_error_ = ap_check_cmd_context((cmd), NOT_IN_LIMIT); \
+        if (limit_error_) { \
+            return limit_error_; \
+        } \
+    } while (0)
 
 static const char *directive_location(cmd_parms *cmd)
 {
@@ -235,8 +280,11 @@ static const char *set_enabled(cmd_parms *cmd, void *dconf, int flag)
 {
     approov_dir_conf *conf = dconf;
 
+    REFUSE_IN_LIMIT(cmd);
+
     conf->enabled = flag;
     conf->enabled_at = directive_location(cmd);
+    conf->enabled_in = cmd->directive->parent;
     /* .htaccess files are read per request: they cannot be checked at
      * start-up (the access hook fails closed for them instead), and the
      * server configuration must not grow at request time. */
@@ -277,13 +325,16 @@ static apr_array_header_t *one_key(apr_pool_t *p, approov_key_t *key)
     return keys;
 }
 
+/* Remember a section (<Location>, <Directory>, ...) that has a key, for
+ * check_config. */
 static void note_section_key(cmd_parms *cmd)
 {
     approov_server_conf *sconf =
         ap_get_module_config(cmd->server->module_config, &approov_module);
 
-    if (cmd->path) {
-        sconf->section_has_key = 1;
+    if (cmd->path && cmd->directive->parent) {
+        *(const ap_directive_t **)apr_array_push(sconf->key_sections) =
+            cmd->directive->parent;
     }
 }
 
@@ -321,6 +372,7 @@ static const char *set_base64_secret(cmd_parms *cmd, void *dconf,
     approov_key_t *key;
     const char *err;
 
+    REFUSE_IN_LIMIT(cmd);
     if ((err = key_from_base64(cmd->pool, arg, &key)) == NULL) {
         err = add_key(cmd, dconf, key, kid);
     }
@@ -348,6 +400,8 @@ static const char *set_public_key_file(cmd_parms *cmd, void *dconf,
     char *text;
     apr_size_t len;
 
+    REFUSE_IN_LIMIT(cmd);
+
     err = read_key_file(cmd, arg, &path, &text, &len);
     if (!err && (err = approov_key_from_pem(cmd->pool, text, len, &key))) {
         err = apr_pstrcat(cmd->pool, path, ": ", err, NULL);
@@ -366,6 +420,8 @@ static const char *set_jwks_file(cmd_parms *cmd, void *dconf, const char *arg)
     char *text;
     apr_size_t len;
     int i;
+
+    REFUSE_IN_LIMIT(cmd);
 
     err = read_key_file(cmd, arg, &path, &text, &len);
     if (!err) {
@@ -417,6 +473,7 @@ static const char *set_env_file(cmd_parms *cmd, void *dconf, const char *arg)
     approov_key_t *key;
     const char *path, *value, *err;
 
+    REFUSE_IN_LIMIT(cmd);
     if (conf->key_rank == KEY_ENV_FILE) {
         return "ApproovEnvFile is given twice in this scope";
     }
@@ -466,6 +523,7 @@ static const char *set_token_header(cmd_parms *cmd, void *dconf,
 {
     approov_dir_conf *conf = dconf;
 
+    REFUSE_IN_LIMIT(cmd);
     if (!is_field_name(name)) {
         return apr_pstrcat(cmd->pool, "ApproovTokenHeader: '", name,
                            "' is not a header field name", NULL);
@@ -497,7 +555,10 @@ static const char *parse_bounded(cmd_parms *cmd, const char *arg,
 static const char *set_leeway(cmd_parms *cmd, void *dconf, const char *arg)
 {
     apr_int64_t value;
-    const char *err = parse_bounded(cmd, arg, APPROOV_LEEWAY_MAX, &value);
+    const char *err;
+
+    REFUSE_IN_LIMIT(cmd);
+    err = parse_bounded(cmd, arg, APPROOV_LEEWAY_MAX, &value);
 
     if (!err) {
         ((approov_dir_conf *)dconf)->leeway = (int)value;
@@ -510,7 +571,7 @@ static const char *set_failure_status(cmd_parms *cmd, void *dconf,
 {
     approov_dir_conf *conf = dconf;
 
-    (void)cmd;
+    REFUSE_IN_LIMIT(cmd);
     if (strcmp(arg, "401") == 0) {
         conf->failure_status = HTTP_UNAUTHORIZED;
     }
@@ -528,6 +589,7 @@ static const char *add_binding_header(cmd_parms *cmd, void *dconf,
 {
     approov_dir_conf *conf = dconf;
 
+    REFUSE_IN_LIMIT(cmd);
     if (!is_field_name(name)) {
         return apr_pstrcat(cmd->pool, "ApproovTokenBinding: '", name,
                            "' is not a header field name", NULL);
@@ -542,14 +604,14 @@ static const char *add_binding_header(cmd_parms *cmd, void *dconf,
 
 static const char *set_binding_optional(cmd_parms *cmd, void *dconf, int flag)
 {
-    (void)cmd;
+    REFUSE_IN_LIMIT(cmd);
     ((approov_dir_conf *)dconf)->binding_optional = flag;
     return NULL;
 }
 
 static const char *set_report_only(cmd_parms *cmd, void *dconf, int flag)
 {
-    (void)cmd;
+    REFUSE_IN_LIMIT(cmd);
     ((approov_dir_conf *)dconf)->report_only = flag;
     return NULL;
 }
@@ -558,7 +620,7 @@ static const char *set_signing(cmd_parms *cmd, void *dconf, const char *arg)
 {
     approov_dir_conf *conf = dconf;
 
-    (void)cmd;
+    REFUSE_IN_LIMIT(cmd);
     if (!strcasecmp(arg, "Off")) {
         conf->signing = SIGNING_OFF;
     }
@@ -580,6 +642,8 @@ static const char *set_signing_number(cmd_parms *cmd, void *dconf,
     approov_dir_conf *conf = dconf;
     apr_int64_t value;
     const char *err;
+
+    REFUSE_IN_LIMIT(cmd);
 
     switch ((long)cmd->info) {
     case 0:
@@ -667,11 +731,102 @@ static const command_rec approov_cmds[] = {
 /* ------------------------------------------------------------------ */
 /* start-up checks                                                     */
 
+/* The path of a plain (not regex) <Location> or <Directory> section, as
+ * written, and which of the two it is; NULL for any other section. */
+static const char *plain_section_path(apr_pool_t *p, const ap_directive_t *d,
+                                      int *is_directory)
+{
+    const char *args, *end;
+
+    if (!d || !d->args) {
+        return NULL;
+    }
+    if (!strcasecmp(d->directive, "<Directory")) {
+        *is_directory = 1;
+    }
+    else if (!strcasecmp(d->directive, "<Location")) {
+        *is_directory = 0;
+    }
+    else {
+        return NULL;
+    }
+    args = d->args;
+    end = strrchr(args, '>');
+    if (!end) {
+        end = args + strlen(args);
+    }
+    if (*args == '"' && end > args + 1 && end[-1] == '"') {
+        args++;
+        end--;
+    }
+    if (args == end || *args == '~') {
+        return NULL;
+    }
+    return apr_pstrmemdup(p, args, (apr_size_t)(end - args));
+}
+
+/* Whether the section path outer covers every request inner covers:
+ * httpd matches <Location> and <Directory> on whole path segments. */
+static int path_encloses(const char *outer, const char *inner)
+{
+    apr_size_t len = strlen(outer);
+
+    return strncmp(outer, inner, len) == 0
+           && (outer[len - 1] == '/' || inner[len] == '/' || !inner[len]);
+}
+
+/*
+ * Whether one of key_sections gives a key to every request of the section
+ * in which Approov On was set: the same section or one around it (an <If>
+ * in a <Location>), or a plain <Location> (<Directory>) whose path
+ * encloses that of the nearest plain <Location> (<Directory>) around it.
+ * Anything else (regex sections, <Files>, a <Directory> key for a
+ * <Location>) may or may not merge at request time: not proven here.
+ */
+static int key_section_reaches(apr_pool_t *p,
+                               const apr_array_header_t *key_sections,
+                               const ap_directive_t *enabled_in)
+{
+    const ap_directive_t *const *keyed =
+        (const ap_directive_t *const *)key_sections->elts;
+    const ap_directive_t *d;
+    const char *path = NULL, *key_path;
+    int i, is_directory = 0, key_is_directory;
+
+    for (i = 0; i < key_sections->nelts; i++) {
+        for (d = enabled_in; d; d = d->parent) {
+            if (d == keyed[i]) {
+                return 1;
+            }
+        }
+    }
+    for (d = enabled_in; d && !path; d = d->parent) {
+        path = plain_section_path(p, d, &is_directory);
+    }
+    if (!path) {
+        return 0;
+    }
+    for (i = 0; i < key_sections->nelts; i++) {
+        /* A keyed section inside another (an <If>) applies only sometimes. */
+        const ap_directive_t *around = keyed[i]->parent;
+
+        key_path = plain_section_path(p, keyed[i], &key_is_directory);
+        if (key_path && key_is_directory == is_directory
+            && (!around || !strcasecmp(around->directive, "<VirtualHost"))
+            && path_encloses(key_path, path)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /*
  * Runs after the configuration is read, for a real start, a graceful
  * restart and 'apachectl configtest' alike.  Keys the process environment's
- * secret and refuses to start when a scope with Approov On has no key:
- * failing closed here beats a server that lets traffic through.
+ * secret and refuses to start when a scope with Approov On has no key that
+ * surely reaches it: failing closed here beats a server that lets traffic
+ * through.  (.htaccess files cannot be seen here: the access hook answers
+ * 500 for them.)
  */
 static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                         server_rec *main_server)
@@ -679,11 +834,12 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     const char *text = getenv(SECRET_VARIABLE);
     apr_array_header_t *environment_keys = NULL;
     const char *environment_error = NULL;
+    const approov_server_conf *main_sconf =
+        ap_get_module_config(main_server->module_config, &approov_module);
     server_rec *s;
     int failed = 0, i;
 
     (void)plog;
-    (void)ptemp;
     if (text && *text) {
         approov_key_t *key;
 
@@ -707,10 +863,13 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             if (conf->keys || server_dconf->keys || environment_keys) {
                 continue;
             }
-            if (conf != server_dconf && sconf->section_has_key) {
-                /* Another section may supply the key when the sections
-                 * merge at request time; the access hook fails closed
-                 * if none does. */
+            /* The main server's sections apply in every virtual host. */
+            if (conf != server_dconf
+                && (key_section_reaches(ptemp, sconf->key_sections,
+                                        conf->enabled_in)
+                    || (s != main_server
+                        && key_section_reaches(ptemp, main_sconf->key_sections,
+                                               conf->enabled_in)))) {
                 continue;
             }
             if (environment_error) {
@@ -723,7 +882,7 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                 ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                              "Approov On at %s has no secret: set "
                              "ApproovBase64Secret or ApproovEnvFile in that "
-                             "scope or an enclosing one, or "
+                             "section, an enclosing one or the server, or "
                              SECRET_VARIABLE " in httpd's environment",
                              conf->enabled_at);
             }
@@ -743,42 +902,78 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 
 /* One counter per outcome, enforced and report-only apart, in anonymous
  * shared memory that every child inherits.  It belongs to the process pool,
- * so it outlives graceful restarts; children only increment it. */
+ * so it outlives graceful restarts; children only increment it.  A graceful
+ * restart can load another build of the module (a package upgrade), whose
+ * outcomes differ: the segment starts with its layout, and a build finds
+ * another layout there makes a segment of its own. */
 #define COUNTER_MODES 2
 #define COUNTER_SLOTS (COUNTER_MODES * OUTCOME_COUNT)
 #define COUNTERS_KEY "mod_approov.counters"
+#define COUNTERS_MAGIC APR_UINT64_C(0x417070726f6f7601)   /* "Approov", 1 */
+
+typedef struct {
+    apr_uint64_t magic;     /* COUNTERS_MAGIC: the version of this layout */
+    apr_uint64_t slots;     /* COUNTER_SLOTS of the build that made it */
+    apr_uint64_t count[1];  /* slots of them */
+} counter_segment;
+
+#define COUNTERS_SIZE (APR_OFFSETOF(counter_segment, count) \
+                       + COUNTER_SLOTS * sizeof(apr_uint64_t))
 
 static volatile apr_uint64_t *counters;
+
+/* Whether a segment found in the process pool has this build's layout. */
+static int counters_fit(apr_shm_t *shm)
+{
+    const counter_segment *seg = apr_shm_baseaddr_get(shm);
+
+    return apr_shm_size_get(shm) >= COUNTERS_SIZE
+           && seg->magic == COUNTERS_MAGIC && seg->slots == COUNTER_SLOTS;
+}
 
 static int create_counters(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s)
 {
     apr_pool_t *process_pool = s->process->pool;
     apr_shm_t *shm = NULL;
+    counter_segment *seg;
     apr_status_t rv;
 
     (void)pconf; (void)plog; (void)ptemp;
     apr_pool_userdata_get((void **)&shm, COUNTERS_KEY, process_pool);
+    if (shm && !counters_fit(shm)) {
+        /* Children of the old generation may still be counting in it:
+         * leave it to them (it goes with the process pool). */
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "approov: counters start from zero: the module's "
+                     "outcomes changed since the last start (%d now)",
+                     OUTCOME_COUNT);
+        shm = NULL;
+    }
     if (!shm) {
-        rv = apr_shm_create(&shm, COUNTER_SLOTS * sizeof(apr_uint64_t), NULL,
-                            process_pool);
+        rv = apr_shm_create(&shm, COUNTERS_SIZE, NULL, process_pool);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
                          "approov: cannot create the shared counters");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        memset(apr_shm_baseaddr_get(shm), 0,
-               COUNTER_SLOTS * sizeof(apr_uint64_t));
+        seg = apr_shm_baseaddr_get(shm);
+        memset(seg, 0, COUNTERS_SIZE);
+        seg->magic = COUNTERS_MAGIC;
+        seg->slots = COUNTER_SLOTS;
         apr_pool_userdata_set(shm, COUNTERS_KEY, apr_pool_cleanup_null,
                               process_pool);
     }
-    counters = apr_shm_baseaddr_get(shm);
+    seg = apr_shm_baseaddr_get(shm);
+    counters = seg->count;
     return OK;
 }
 
+/* Count an outcome; one out of range (a bug) is not counted, never
+ * written past the segment. */
 static void count(int report_only, int outcome)
 {
-    if (counters) {
+    if (counters && outcome >= 0 && outcome < OUTCOME_COUNT) {
         apr_atomic_inc64(&counters[(report_only ? OUTCOME_COUNT : 0)
                                    + outcome]);
     }
@@ -841,10 +1036,6 @@ static int show_counters(request_rec *r, int flags)
  * for that status here. */
 static int refuse(request_rec *r, int status)
 {
-    approov_request_state *state = apr_pcalloc(r->pool, sizeof(*state));
-
-    state->denied_status = status;
-    ap_set_module_config(r->request_config, &approov_module, state);
     if (!ap_response_code_string(r, ap_index_of_response(status))) {
         ap_custom_response(r, status, "");
     }
@@ -1070,40 +1261,96 @@ static approov_result_e check_binding(request_rec *r,
 /* ------------------------------------------------------------------ */
 /* message signing                                                     */
 
+/*
+ * A request body read to check its Content-Digest, kept for the handler
+ * (or mod_proxy).  It belongs to the request's pool, which an internal
+ * redirect (mod_rewrite, ErrorDocument) keeps, and is found there again
+ * by the new request_rec, whose input filters httpd made afresh; mod_dir's
+ * fast redirect also replaces them.  Only the top-level request's pool
+ * holds one.
+ */
+typedef struct {
+    apr_bucket_brigade *unread;     /* what no handler has read yet */
+    int complete;                   /* unread ends with the body's EOS;
+                                     * otherwise the rest is still in the
+                                     * connection (a report-only request
+                                     * over ApproovMessageSigningMaxBody) */
+    const char *bytes;              /* the whole body, when complete */
+    apr_size_t len;
+} kept_body;
+
+#define KEPT_BODY_KEY "approov_kept_body"
+
 static ap_filter_rec_t *replay_filter;
 
-/* Input filter that hands the handler (or mod_proxy) the body the access
- * hook read to check its Content-Digest, then EOS. */
+static apr_pool_t *top_request_pool(const request_rec *r)
+{
+    while (r->main) {
+        r = r->main;
+    }
+    return r->pool;
+}
+
+static kept_body *find_kept_body(const request_rec *r)
+{
+    void *body = NULL;
+
+    apr_pool_userdata_get(&body, KEPT_BODY_KEY, top_request_pool(r));
+    return body;
+}
+
+/* Give r the kept body through its input filters, unless they have it. */
+static void add_replay_filter(request_rec *r, kept_body *body)
+{
+    ap_filter_t *f;
+
+    for (f = r->input_filters; f; f = f->next) {
+        if (f->frec == replay_filter) {
+            return;
+        }
+    }
+    ap_add_input_filter_handle(replay_filter, body, r, r->connection);
+}
+
+/* Input filter: the kept body, then (when it is not complete) whatever
+ * follows it from the client. */
 static apr_status_t replay_body(ap_filter_t *f, apr_bucket_brigade *bb,
                                 ap_input_mode_t mode, apr_read_type_e block,
                                 apr_off_t readbytes)
 {
-    apr_bucket_brigade *kept = f->ctx;
+    kept_body *body = f->ctx;
+    apr_bucket_brigade *unread = body->unread;
     apr_bucket *e, *copy;
     apr_status_t rv;
 
+    if (APR_BRIGADE_EMPTY(unread)) {
+        if (!body->complete) {
+            return ap_get_brigade(f->next, bb, mode, block, readbytes);
+        }
+        if (mode != AP_MODE_INIT && mode != AP_MODE_EATCRLF) {
+            APR_BRIGADE_INSERT_TAIL(bb,
+                                    apr_bucket_eos_create(f->c->bucket_alloc));
+        }
+        return APR_SUCCESS;
+    }
     if (mode == AP_MODE_INIT || mode == AP_MODE_EATCRLF) {
         return APR_SUCCESS;
     }
-    if (APR_BRIGADE_EMPTY(kept)) {
-        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
-        return APR_SUCCESS;
-    }
     if (mode == AP_MODE_GETLINE) {
-        return apr_brigade_split_line(bb, kept, block, HUGE_STRING_LEN);
+        return apr_brigade_split_line(bb, unread, block, HUGE_STRING_LEN);
     }
     if (mode == AP_MODE_EXHAUSTIVE) {
-        APR_BRIGADE_CONCAT(bb, kept);
+        APR_BRIGADE_CONCAT(bb, unread);
         return APR_SUCCESS;
     }
-    rv = apr_brigade_partition(kept, readbytes, &e);
+    rv = apr_brigade_partition(unread, readbytes, &e);
     if (rv != APR_SUCCESS && rv != APR_INCOMPLETE) {
         return rv;
     }
     if (mode == AP_MODE_SPECULATIVE) {
         apr_bucket *b;
 
-        for (b = APR_BRIGADE_FIRST(kept); b != e; b = APR_BUCKET_NEXT(b)) {
+        for (b = APR_BRIGADE_FIRST(unread); b != e; b = APR_BUCKET_NEXT(b)) {
             if ((rv = apr_bucket_copy(b, &copy)) != APR_SUCCESS) {
                 return rv;
             }
@@ -1111,8 +1358,8 @@ static apr_status_t replay_body(ap_filter_t *f, apr_bucket_brigade *bb,
         }
         return APR_SUCCESS;
     }
-    while (!APR_BRIGADE_EMPTY(kept) && APR_BRIGADE_FIRST(kept) != e) {
-        apr_bucket *b = APR_BRIGADE_FIRST(kept);
+    while (!APR_BRIGADE_EMPTY(unread) && APR_BRIGADE_FIRST(unread) != e) {
+        apr_bucket *b = APR_BRIGADE_FIRST(unread);
 
         APR_BUCKET_REMOVE(b);
         APR_BRIGADE_INSERT_TAIL(bb, b);
@@ -1120,44 +1367,85 @@ static apr_status_t replay_body(ap_filter_t *f, apr_bucket_brigade *bb,
     return APR_SUCCESS;
 }
 
-/* Read the whole request body, at most limit bytes, into memory, and keep
- * it for the handler.  Returns OK, the outcome for a body over the limit
- * (as a negative number), or an HTTP status for a client that failed. */
-static int read_body(request_rec *r, apr_off_t limit, const char **body,
-                     apr_size_t *len)
+/* insert_filter hook: after an internal redirect the new request_rec has
+ * lost the replay filter; hand it the kept body again.  Also keep the
+ * response of a protected scope out of mod_cache here, where mod_dir's
+ * fast redirect may have cleared r->no_cache since the access check. */
+static void insert_kept_body(request_rec *r)
 {
-    apr_bucket_brigade *bb, *kept;
+    const approov_dir_conf *conf =
+        ap_get_module_config(r->per_dir_config, &approov_module);
+    kept_body *body;
+
+    if (conf->enabled == 1) {
+        r->no_cache = 1;
+    }
+    if ((body = find_kept_body(r)) != NULL) {
+        add_replay_filter(r, body);
+    }
+}
+
+/*
+ * Read the whole request body, at most limit bytes, into memory, kept for
+ * the handler.  Returns OK with the body, OUTCOME_SIG_BODY_TOO_LARGE for a
+ * body over the limit (what was read is kept: in report-only mode the
+ * handler still gets every byte), or OUTCOME_BODY_ERROR with httpd's own
+ * status in *status (400, 408, 413, or AP_FILTER_ERROR when httpd has
+ * answered already) when the client's body could not be read.
+ */
+static int read_body(request_rec *r, apr_off_t limit, const char **bytes,
+                     apr_size_t *len, int *status)
+{
+    apr_pool_t *pool = top_request_pool(r);
+    apr_bucket_brigade *bb;
+    kept_body *body = find_kept_body(r);
     apr_off_t total = 0;
     int eos = 0;
 
+    /* A subrequest or an internal redirect judges the body read before. */
+    if (body) {
+        if (!body->complete) {
+            return OUTCOME_SIG_BODY_TOO_LARGE;
+        }
+        *bytes = body->bytes;
+        *len = body->len;
+        return OK;
+    }
+    body = apr_pcalloc(pool, sizeof(*body));
+    body->unread = apr_brigade_create(pool, r->connection->bucket_alloc);
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    kept = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    while (!eos) {
+    while (!eos && total <= limit) {
         apr_bucket *e;
         apr_status_t rv = ap_get_brigade(r->input_filters, bb,
                                          AP_MODE_READBYTES, APR_BLOCK_READ,
                                          HUGE_STRING_LEN);
         if (rv != APR_SUCCESS) {
-            return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+            *status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+            return OUTCOME_BODY_ERROR;
         }
         for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
              e = APR_BUCKET_NEXT(e)) {
             if (APR_BUCKET_IS_EOS(e)) {
                 eos = 1;
             }
-            apr_bucket_setaside(e, r->pool);
+            apr_bucket_setaside(e, pool);
         }
-        APR_BRIGADE_CONCAT(kept, bb);
-        apr_brigade_length(kept, 1, &total);
-        if (total > limit) {
-            return -OUTCOME_SIG_BODY_TOO_LARGE;
-        }
+        APR_BRIGADE_CONCAT(body->unread, bb);
+        apr_brigade_length(body->unread, 1, &total);
     }
-    if (apr_brigade_pflatten(kept, (char **)body, len, r->pool)
-        != APR_SUCCESS) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+    apr_pool_userdata_setn(body, KEPT_BODY_KEY, NULL, pool);
+    add_replay_filter(r, body);
+    if (total > limit) {
+        return OUTCOME_SIG_BODY_TOO_LARGE;
     }
-    ap_add_input_filter_handle(replay_filter, kept, r, r->connection);
+    body->complete = 1;
+    if (apr_brigade_pflatten(body->unread, (char **)&body->bytes, &body->len,
+                             pool) != APR_SUCCESS) {
+        *status = HTTP_INTERNAL_SERVER_ERROR;
+        return OUTCOME_BODY_ERROR;
+    }
+    *bytes = body->bytes;
+    *len = body->len;
     return OK;
 }
 
@@ -1171,8 +1459,10 @@ static void describe_request(request_rec *r, const approov_dir_conf *conf,
     req->method = r->method;
     req->scheme = ap_http_scheme(r);
     req->authority = host ? host : r->hostname;
-    req->path = r->parsed_uri.path ? r->parsed_uri.path : "/";
-    req->query = r->parsed_uri.query;
+    /* What the client sent and signed: httpd decodes and normalises r->uri
+     * and r->parsed_uri.path in place. */
+    approov_msgsig_set_target(r->pool, req,
+                              r->unparsed_uri ? r->unparsed_uri : "/");
     req->field = approov_msgsig_table_field;
     req->field_ctx = r->headers_in;
     req->token_field = conf->header_name;
@@ -1180,8 +1470,8 @@ static void describe_request(request_rec *r, const approov_dir_conf *conf,
 
 /*
  * The install signature of a request with a valid token: its outcome, 0
- * for valid.  A status other than OK in *status means the client failed
- * while its body was read.
+ * for valid.  For OUTCOME_BODY_ERROR, *status is httpd's status for the
+ * client's failure.
  */
 static int check_message_signature(request_rec *r,
                                    const approov_dir_conf *conf,
@@ -1196,7 +1486,6 @@ static int check_message_signature(request_rec *r,
     apr_size_t len;
     int rv;
 
-    *status = OK;
     if (!ipk) {
         return conf->signing == SIGNING_REQUIRED ? OUTCOME_SIG_NO_IPK : 0;
     }
@@ -1222,13 +1511,9 @@ static int check_message_signature(request_rec *r,
      * match it before any handler or backend sees the request. */
     rv = read_body(r, conf->signing_max_body >= 0 ? conf->signing_max_body
                                                   : SIGNING_MAX_BODY_DEFAULT,
-                   &body, &len);
-    if (rv < 0) {
-        return -rv;
-    }
+                   &body, &len, status);
     if (rv != OK) {
-        *status = rv;
-        return 0;
+        return rv;
     }
     digest = approov_content_digest_check(
         r->pool, apr_table_get(r->headers_in, "Content-Digest"),
@@ -1295,17 +1580,16 @@ static approov_result_e verify_into_cache(approov_conn_cache *cache,
 }
 
 /*
- * check_access hook.  Returns DECLINED where Approov is off, OK for a valid
- * token (or any token in report-only mode), the configured failure status
- * (401 or 400) for any bad or missing token or signature, a 4xx status
- * from httpd when a signed body cannot be read from the client, and 500
- * only for a scope left without a key (a .htaccess file that turned
- * Approov On where no secret reaches it).
+ * The whole check of a request in a scope with Approov On.  Returns OK for
+ * a valid token (or any token in report-only mode), the configured failure
+ * status (401 or 400) for any bad or missing token or signature, httpd's
+ * own status (400, 408, 413, or AP_FILTER_ERROR when httpd answered
+ * already) when a signed body cannot be read from the client, and 500 only
+ * for a scope left without a key (a .htaccess file that turned Approov On
+ * where no secret reaches it).
  */
-static int check_token(request_rec *r)
+static int judge_request(request_rec *r, const approov_dir_conf *conf)
 {
-    const approov_dir_conf *conf =
-        ap_get_module_config(r->per_dir_config, &approov_module);
     const approov_server_conf *sconf;
     const apr_array_header_t *keys;
     approov_conn_cache *cache = NULL;
@@ -1315,9 +1599,9 @@ static int check_token(request_rec *r)
     apr_size_t len;
     int outcome, report_only, replace, status = OK;
 
-    if (conf->enabled != 1) {
-        return DECLINED;
-    }
+    /* A response that needed a token is never one for mod_cache to serve
+     * to the next client, who may have none. */
+    r->no_cache = 1;
     keys = conf->keys;
     if (!keys) {
         sconf = ap_get_module_config(r->server->module_config,
@@ -1371,14 +1655,23 @@ static int check_token(request_rec *r)
         }
         if (outcome == APPROOV_VALID && conf->signing > SIGNING_OFF) {
             outcome = check_message_signature(r, conf, &token, &status);
-            if (status != OK) {
-                return status;
-            }
         }
     }
 
     report_only = conf->report_only == 1;
     name = outcome_name(outcome);
+    if (outcome == OUTCOME_BODY_ERROR) {
+        /* The client failed, not the token: httpd's status, whatever the
+         * mode, for the body is gone. */
+        count(0, outcome);
+        apr_table_setn(r->subprocess_env, "APPROOV_RESULT", name);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "approov: request refused: reason=%s status=%d "
+                      "client=%s method=%s uri=%s", name, status,
+                      r->useragent_ip, ap_escape_logitem(r->pool, r->method),
+                      ap_escape_logitem(r->pool, r->uri));
+        return status;
+    }
     count(report_only, outcome);
     replace = cache && outcome == APPROOV_VALID
               && has_approov_vars(r->subprocess_env);
@@ -1410,17 +1703,47 @@ static int check_token(request_rec *r)
     return refuse(r, status);
 }
 
-/*
- * check_access_ex hook, run first.  Under 'Satisfy Any' httpd goes on to
- * authentication and authorization after an access checker refused, and
- * 'Require all granted' would then open the door: repeat the refusal.
- */
-static int hold_refusal(request_rec *r)
+/* The request's verdict: judged on the first call, remembered after it
+ * (ap_some_authn_required() runs the access hooks once more). */
+static int verdict(request_rec *r)
 {
-    const approov_request_state *state =
+    const approov_dir_conf *conf =
+        ap_get_module_config(r->per_dir_config, &approov_module);
+    approov_request_state *state =
         ap_get_module_config(r->request_config, &approov_module);
 
-    return state ? state->denied_status : DECLINED;
+    if (conf->enabled != 1) {
+        return DECLINED;
+    }
+    if (!state) {
+        state = apr_palloc(r->pool, sizeof(*state));
+        state->verdict = judge_request(r, conf);
+        ap_set_module_config(r->request_config, &approov_module, state);
+    }
+    return state->verdict;
+}
+
+/* check_access hook: DECLINED where Approov is off, otherwise the verdict
+ * (see judge_request). */
+static int check_token(request_rec *r)
+{
+    return verdict(r);
+}
+
+/*
+ * check_access_ex hook, run first.  Under 'Satisfy Any' httpd goes on to
+ * check_access_ex, authentication and authorization when any check_access
+ * hook refused, and they may admit the request: when ours refused,
+ * refuse again; when another refused before ours ran (mod_access_compat,
+ * mod_allowmethods), judge the request now.  A valid token only adds to
+ * what the others require: DECLINED, never OK (which would admit the
+ * request without authentication).
+ */
+static int check_token_ex(request_rec *r)
+{
+    int status = verdict(r);
+
+    return status == OK ? DECLINED : status;
 }
 
 static void register_hooks(apr_pool_t *p)
@@ -1432,8 +1755,9 @@ static void register_hooks(apr_pool_t *p)
                       APR_HOOK_MIDDLE);
     ap_hook_check_access(check_token, NULL, NULL, APR_HOOK_MIDDLE,
                          AP_AUTH_INTERNAL_PER_CONF);
-    ap_hook_check_access_ex(hold_refusal, NULL, NULL, APR_HOOK_FIRST,
+    ap_hook_check_access_ex(check_token_ex, NULL, NULL, APR_HOOK_FIRST,
                             AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_insert_filter(insert_kept_body, NULL, NULL, APR_HOOK_MIDDLE);
     replay_filter = ap_register_input_filter("APPROOV_SIGNED_BODY",
                                              replay_body, NULL,
                                              AP_FTYPE_RESOURCE);
