@@ -59,6 +59,10 @@ my @redirects = (
     # error script can still read the body the client sent.
     [ 'ErrorDocument 404 after mod_cgid', 'errdoc/missing.cgi',
       404, 'errdoc/error.cgi', 'GET', 'POST', 1 ],
+    # The same into another directory and <Location>: the redirected
+    # request (a GET) has a configuration of its own.
+    [ 'ErrorDocument 404 elsewhere after mod_cgid', 'errdoc/far/missing.cgi',
+      404, 'echo.cgi', 'GET', 'POST', 1 ],
     # The default handler discards the body before its 404: nothing is
     # left for the error script, with mod_approov or without.
     [ 'ErrorDocument 404 after the default handler', 'errdoc/missing.txt',
