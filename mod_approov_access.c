@@ -101,21 +101,55 @@ static approov_result_e check_binding(request_rec *r,
 /* message signing                                                     */
 
 /* The request, as RFC 9421 derived components see it. */
+/* The request the client sent, behind subrequests (mod_dir's index
+ * lookup, SSI) and internal redirects (ErrorDocument, mod_rewrite), which
+ * httpd makes with other methods and targets: the signature covers what
+ * the client sent. */
+static request_rec *client_request(request_rec *r)
+{
+    for (;;) {
+        if (r->main) {
+            r = r->main;
+        }
+        else if (r->prev) {
+            r = r->prev;
+        }
+        else {
+            return r;
+        }
+    }
+}
+
+/* The method the client sent: the request line's first word (an
+ * ErrorDocument's redirect runs while httpd has set the original request's
+ * method to GET). */
+static const char *sent_method(apr_pool_t *p, const request_rec *sent)
+{
+    const char *space = sent->the_request ? strchr(sent->the_request, ' ')
+                                          : NULL;
+
+    return space ? apr_pstrmemdup(p, sent->the_request,
+                                  (apr_size_t)(space - sent->the_request))
+                 : sent->method;
+}
+
+/* The request as sent, as RFC 9421 derived components see it: its method
+ * and target as they came (httpd decodes and normalises r->uri and
+ * r->parsed_uri.path in place). */
 static void describe_request(request_rec *r, const approov_dir_conf *conf,
                              approov_msgsig_request_t *req)
 {
-    const char *host = apr_table_get(r->headers_in, "Host");
+    const request_rec *sent = client_request(r);
+    const char *host = apr_table_get(sent->headers_in, "Host");
 
     memset(req, 0, sizeof(*req));
-    req->method = r->method;
+    req->method = sent_method(r->pool, sent);
     req->scheme = ap_http_scheme(r);
-    req->authority = host ? host : r->hostname;
-    /* What the client sent and signed: httpd decodes and normalises r->uri
-     * and r->parsed_uri.path in place. */
-    approov_msgsig_set_target(r->pool, req,
-                              r->unparsed_uri ? r->unparsed_uri : "/");
+    req->authority = host ? host : sent->hostname;
+    approov_msgsig_set_target(r->pool, req, sent->unparsed_uri
+                                            ? sent->unparsed_uri : "/");
     req->field = approov_msgsig_table_field;
-    req->field_ctx = r->headers_in;
+    req->field_ctx = sent->headers_in;
     req->token_field = conf->header_name;
 }
 

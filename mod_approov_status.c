@@ -57,11 +57,12 @@ const char *approov_outcome_name(int outcome)
 #define COUNTER_MODES 2
 #define COUNTER_SLOTS (COUNTER_MODES * OUTCOME_COUNT)
 #define COUNTERS_KEY "mod_approov.counters"
-#define COUNTERS_MAGIC APR_UINT64_C(0x417070726f6f7601)   /* "Approov", 1 */
+#define COUNTERS_MAGIC APR_UINT64_C(0x417070726f6f7602)   /* "Approov", 2 */
 
 typedef struct {
     apr_uint64_t magic;     /* COUNTERS_MAGIC: the version of this layout */
     apr_uint64_t slots;     /* COUNTER_SLOTS of the build that made it */
+    apr_uint64_t names;     /* outcomes_fingerprint() of that build */
     apr_uint64_t count[1];  /* slots of them */
 } counter_segment;
 
@@ -70,13 +71,34 @@ typedef struct {
 
 static volatile apr_uint64_t *counters;
 
+/* FNV-1a over the outcomes' names in order: two builds that number their
+ * outcomes alike, whatever else changed, have the same fingerprint. */
+static apr_uint64_t outcomes_fingerprint(void)
+{
+    apr_uint64_t hash = APR_UINT64_C(0xcbf29ce484222325);
+    const unsigned char *c;
+    int outcome;
+
+    for (outcome = 0; outcome < OUTCOME_COUNT; outcome++) {
+        for (c = (const unsigned char *)approov_outcome_name(outcome); ;
+             c++) {
+            hash = (hash ^ *c) * APR_UINT64_C(0x100000001b3);
+            if (!*c) {
+                break;
+            }
+        }
+    }
+    return hash;
+}
+
 /* Whether a segment found in the process pool has this build's layout. */
 static int counters_fit(apr_shm_t *shm)
 {
     const counter_segment *seg = apr_shm_baseaddr_get(shm);
 
     return apr_shm_size_get(shm) >= COUNTERS_SIZE
-           && seg->magic == COUNTERS_MAGIC && seg->slots == COUNTER_SLOTS;
+           && seg->magic == COUNTERS_MAGIC && seg->slots == COUNTER_SLOTS
+           && seg->names == outcomes_fingerprint();
 }
 
 int approov_create_counters(apr_pool_t *pconf, apr_pool_t *plog,
@@ -109,6 +131,7 @@ int approov_create_counters(apr_pool_t *pconf, apr_pool_t *plog,
         memset(seg, 0, COUNTERS_SIZE);
         seg->magic = COUNTERS_MAGIC;
         seg->slots = COUNTER_SLOTS;
+        seg->names = outcomes_fingerprint();
         apr_pool_userdata_set(shm, COUNTERS_KEY, apr_pool_cleanup_null,
                               process_pool);
     }
