@@ -141,16 +141,3 @@ const char *approov_claim_block(apr_pool_t *p, const apr_array_header_t *vars,
     *len = size;
     return block;
 }
-
-int approov_claim_block_next(const char **at, const char *end,
-                             const char **name, const char **value)
-{
-    if (*at >= end) {
-        return 0;
-    }
-    *name = *at;
-    *at += strlen(*at) + 1;
-    *value = *at;
-    *at += strlen(*at) + 1;
-    return 1;
-}

@@ -161,6 +161,24 @@ const char *approov_cmd_signing_limit(cmd_parms *cmd, void *dconf,
 /* ------------------------------------------------------------------ */
 /* mod_approov_access.c                                                */
 
+typedef struct approov_kept_body approov_kept_body;
+
+/* What the module keeps about a request, in its request_config: the
+ * verdict of its check, and, in the request the client sent only, a body
+ * read for message signing (see mod_approov_body.c). */
+typedef struct {
+    int judged;                 /* the check ran: verdict is set */
+    int verdict;                /* OK, DECLINED or a status */
+    approov_kept_body *body;
+} approov_request_state;
+
+/* r's state; NULL if it has none and create is 0. */
+approov_request_state *approov_request_state_of(request_rec *r, int create);
+
+/* The request the client sent, behind subrequests and internal
+ * redirects. */
+request_rec *approov_client_request(request_rec *r);
+
 int approov_check_access(request_rec *r);
 int approov_check_access_ex(request_rec *r);
 

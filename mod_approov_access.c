@@ -13,12 +13,6 @@
 #include "approov_claims.h"
 #include "approov_token_cache.h"
 
-/* What the check decided for a request: OK, DECLINED or a status.  Each
- * request is judged once, by whichever access hook runs first. */
-typedef struct {
-    int verdict;
-} approov_request_state;
-
 /* ------------------------------------------------------------------ */
 /* the request                                                         */
 
@@ -101,11 +95,22 @@ static approov_result_e check_binding(request_rec *r,
 /* message signing                                                     */
 
 /* The request, as RFC 9421 derived components see it. */
-/* The request the client sent, behind subrequests (mod_dir's index
- * lookup, SSI) and internal redirects (ErrorDocument, mod_rewrite), which
- * httpd makes with other methods and targets: the signature covers what
- * the client sent. */
-static request_rec *client_request(request_rec *r)
+approov_request_state *approov_request_state_of(request_rec *r, int create)
+{
+    approov_request_state *state =
+        ap_get_module_config(r->request_config, &approov_module);
+
+    if (!state && create) {
+        state = apr_pcalloc(r->pool, sizeof(*state));
+        ap_set_module_config(r->request_config, &approov_module, state);
+    }
+    return state;
+}
+
+/* Subrequests (mod_dir's index lookup, SSI) and internal redirects
+ * (ErrorDocument, mod_rewrite) have other methods and targets: a signature
+ * covers what the client sent. */
+request_rec *approov_client_request(request_rec *r)
 {
     for (;;) {
         if (r->main) {
@@ -139,7 +144,7 @@ static const char *sent_method(apr_pool_t *p, const request_rec *sent)
 static void describe_request(request_rec *r, const approov_dir_conf *conf,
                              approov_msgsig_request_t *req)
 {
-    const request_rec *sent = client_request(r);
+    const request_rec *sent = approov_client_request(r);
     const char *host = apr_table_get(sent->headers_in, "Host");
 
     memset(req, 0, sizeof(*req));
@@ -337,6 +342,11 @@ static int respond(request_rec *r, const approov_dir_conf *conf,
     const char *name = approov_outcome_name(check->outcome);
     int report_only = conf->report_only == 1;
 
+    /* The claims first: whether the environment already has an APPROOV_
+     * variable decides how they are added. */
+    if (check->outcome == APPROOV_VALID) {
+        set_claims(r, check);
+    }
     apr_table_setn(r->subprocess_env, "APPROOV_RESULT", name);
     if (check->outcome == OUTCOME_BODY_ERROR) {
         /* The client failed, not the token: httpd's status, whatever the
@@ -351,7 +361,6 @@ static int respond(request_rec *r, const approov_dir_conf *conf,
     }
     approov_count(report_only, check->outcome);
     if (check->outcome == APPROOV_VALID) {
-        set_claims(r, check);
         return OK;
     }
     if (report_only) {
@@ -410,16 +419,15 @@ static int verdict(request_rec *r)
 {
     const approov_dir_conf *conf =
         ap_get_module_config(r->per_dir_config, &approov_module);
-    approov_request_state *state =
-        ap_get_module_config(r->request_config, &approov_module);
+    approov_request_state *state;
 
     if (conf->enabled != 1) {
         return DECLINED;
     }
-    if (!state) {
-        state = apr_palloc(r->pool, sizeof(*state));
+    state = approov_request_state_of(r, 1);
+    if (!state->judged) {
         state->verdict = judge_request(r, conf);
-        ap_set_module_config(r->request_config, &approov_module, state);
+        state->judged = 1;
     }
     return state->verdict;
 }

@@ -8,13 +8,13 @@
 
 /*
  * A request body read to check its Content-Digest, kept for the handler
- * (or mod_proxy).  It belongs to the request's pool, which an internal
- * redirect (mod_rewrite, ErrorDocument) keeps, and is found there again
- * by the new request_rec, whose input filters httpd made afresh; mod_dir's
- * fast redirect also replaces them.  Only the top-level request's pool
- * holds one.
+ * (or mod_proxy).  It belongs to the request the client sent (its pool and
+ * its state), which every subrequest and internal redirect (mod_rewrite,
+ * ErrorDocument) of it reaches through r->main and r->prev: their
+ * request_rec has input filters that httpd made afresh, and mod_dir's fast
+ * redirect also replaces them.
  */
-typedef struct {
+struct approov_kept_body {
     apr_bucket_brigade *unread;     /* what no handler has read yet */
     int complete;                   /* unread ends with the body's EOS;
                                      * otherwise the rest is still in the
@@ -22,26 +22,17 @@ typedef struct {
                                      * over ApproovMessageSigningMaxBody) */
     const char *bytes;              /* the whole body, when complete */
     apr_size_t len;
-} kept_body;
-
-#define KEPT_BODY_KEY "approov_kept_body"
+};
+typedef approov_kept_body kept_body;
 
 ap_filter_rec_t *approov_replay_filter;
 
-static apr_pool_t *top_request_pool(const request_rec *r)
+static kept_body *find_kept_body(request_rec *r)
 {
-    while (r->main) {
-        r = r->main;
-    }
-    return r->pool;
-}
+    approov_request_state *state =
+        approov_request_state_of(approov_client_request(r), 0);
 
-static kept_body *find_kept_body(const request_rec *r)
-{
-    void *body = NULL;
-
-    apr_pool_userdata_get(&body, KEPT_BODY_KEY, top_request_pool(r));
-    return body;
+    return state ? state->body : NULL;
 }
 
 /* Give r the kept body through its input filters, unless they have it. */
@@ -141,7 +132,8 @@ void approov_insert_kept_body(request_rec *r)
 int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
                       apr_size_t *len, int *status)
 {
-    apr_pool_t *pool = top_request_pool(r);
+    request_rec *client = approov_client_request(r);
+    apr_pool_t *pool = client->pool;
     apr_bucket_brigade *bb;
     kept_body *body = find_kept_body(r);
     apr_off_t total = 0;
@@ -178,7 +170,7 @@ int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
         APR_BRIGADE_CONCAT(body->unread, bb);
         apr_brigade_length(body->unread, 1, &total);
     }
-    apr_pool_userdata_setn(body, KEPT_BODY_KEY, NULL, pool);
+    approov_request_state_of(client, 1)->body = body;
     add_replay_filter(r, body);
     if (total > limit) {
         return OUTCOME_SIG_BODY_TOO_LARGE;
