@@ -80,6 +80,20 @@ static int collect_value(void *data, const char *key, const char *value)
     return 1;
 }
 
+void approov_msgsig_set_target(apr_pool_t *p, approov_msgsig_request_t *req,
+                               const char *target)
+{
+    const char *q, *scheme_end;
+
+    if (*target != '/' && (scheme_end = strstr(target, "://")) != NULL) {
+        target = scheme_end + 3 + strcspn(scheme_end + 3, "/?");
+    }
+    q = strchr(target, '?');
+    req->path = q ? apr_pstrmemdup(p, target, (apr_size_t)(q - target))
+                  : target;
+    req->query = q ? q + 1 : NULL;
+}
+
 /* RFC 9421 section 2.1: every field line's value trimmed, then joined with
  * ", ".  (apr_table_getm() would join with a bare ",".) */
 const char *approov_msgsig_table_field(void *ctx, apr_pool_t *p,

@@ -127,6 +127,14 @@ typedef struct {
                              * case; NULL for approov-token */
 } approov_msgsig_request_t;
 
+/* Set req->path and req->query from the request target exactly as the
+ * client sent it (the request line's, or HTTP/2's :path): percent-encoding,
+ * "..", "//" and every byte kept, as RFC 9421 section 2.2 derives them.
+ * An absolute-form target (a proxy request) gives the path after its
+ * authority.  Strings may be allocated from p. */
+void approov_msgsig_set_target(apr_pool_t *p, approov_msgsig_request_t *req,
+                               const char *request_target);
+
 /* A ready-made field callback: ctx is an apr_table_t of request headers
  * (r->headers_in).  Every entry of the name (looked up case-insensitively)
  * is trimmed of SP and HTAB and they are joined with ", ", as RFC 9421

@@ -153,13 +153,14 @@ fi
 # The module, built like the real one, from a copy of the sources.
 if [ -z "$module" ]; then
     # The core sources as the top-level Makefile.am lists them.
-    core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/Makefile.am" 2>/dev/null || true)
+    core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/sources.mk" 2>/dev/null || true)
     core=${core:-approov_token.c}
     mkdir "$tmp/build"
-    for f in mod_approov.c $core; do cp "$top/$f" "$tmp/build/"; done
+    glue=$(cd "$top" && echo mod_approov*.c)
+    for f in $glue $core; do cp "$top/$f" "$tmp/build/"; done
     cp "$top"/*.h "$tmp/build/"
     (cd "$tmp/build" && apxs -c -Wc,-std=c99 -Wc,-O2 -I/usr/include/cjson \
-        -o mod_approov.la mod_approov.c $core -lcjson -lcrypto) \
+        -o mod_approov.la $glue $core -lcjson -lcrypto) \
         >"$tmp/build/build.log" 2>&1 || { cat "$tmp/build/build.log" >&2; die "module build failed"; }
     module=$tmp/build/.libs/mod_approov.so
 fi

@@ -54,12 +54,13 @@ cleanup() {
 trap cleanup EXIT
 
 if [ -z "$module" ]; then
-    core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/Makefile.am")
+    core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/sources.mk")
     mkdir "$tmp/build"
-    for f in mod_approov.c $core; do cp "$top/$f" "$tmp/build/"; done
+    glue=$(cd "$top" && echo mod_approov*.c)
+    for f in $glue $core; do cp "$top/$f" "$tmp/build/"; done
     cp "$top"/*.h "$tmp/build/"
     (cd "$tmp/build" && apxs -c -Wc,-std=c99 -Wc,-O2 -I/usr/include/cjson \
-        -o mod_approov.la mod_approov.c $core -lcjson -lcrypto) >"$tmp/build.log" 2>&1 \
+        -o mod_approov.la $glue $core -lcjson -lcrypto) >"$tmp/build.log" 2>&1 \
         || { cat "$tmp/build.log" >&2; exit 1; }
     module=$tmp/build/.libs/mod_approov.so
 fi

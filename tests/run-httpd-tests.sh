@@ -9,7 +9,9 @@
 # root the copy is handed to nobody and the suite runs as nobody.
 #
 # Environment: APPROOV_MODULE (default .libs/mod_approov.so), APPROOV_TOOL
-# (default tools/approov-token: it signs requests for t/msgsig.t), APXS, HTTPD,
+# (default tools/approov-token: it signs requests for t/msgsig.t),
+# APPROOV_MODULE_EXTRA (optional: a build with more outcomes, into which
+# t/upgrade.t makes a graceful restart; make check builds one), APXS, HTTPD,
 # PERL, APACHE_TEST_PORT (default: a free port, "select");
 # KEEP=1 keeps the copy (its logs) and prints where it is.
 # The last line printed is "httpd tests: N passed, N failed".
@@ -68,6 +70,14 @@ cp -R "$here/httpd/." "$work/tree/"
 cp "$module" "$work/mod_approov.so"
 # The operator's example configurations, which t/conf_examples.t checks.
 cp -R "$top/conf" "$work/examples"
+# env -u first: an APPROOV_TEST_MODULE_EXTRA of the caller's never leaks in.
+extra_env=(-u APPROOV_TEST_MODULE_EXTRA)
+if [ -n "${APPROOV_MODULE_EXTRA:-}" ]; then
+    [ -f "$APPROOV_MODULE_EXTRA" ] \
+        || fail "no module at APPROOV_MODULE_EXTRA=$APPROOV_MODULE_EXTRA"
+    cp "$APPROOV_MODULE_EXTRA" "$work/mod_approov_extra.so"
+    extra_env=(APPROOV_TEST_MODULE_EXTRA="$work/mod_approov_extra.so")
+fi
 tool_env=()
 if [ -x "$tool" ]; then
     cp "$tool" "$work/approov-token"
@@ -83,7 +93,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 cd "$work/tree" || fail "cannot enter $work/tree"
-"${run[@]}" env HOME="$work" \
+"${run[@]}" env "${extra_env[@]}" HOME="$work" \
     APPROOV_TEST_MODULE="$work/mod_approov.so" "${tool_env[@]}" APXS="$apxs" \
     APPROOV_TEST_EXAMPLES="$work/examples" \
     "$perl" t/TEST.PL -apxs "$apxs" -httpd "$httpd" -port "$port" "$@" \

@@ -1154,6 +1154,65 @@ static void test_rfc9421_components(void)
               "\"@target-uri\": https://www.example.com/given?x");
 }
 
+/* Path and query as sent (RFC 9421 section 2.2): escapes, dot segments,
+ * empty segments kept; never decoded or normalised.  Non-ASCII bytes cannot
+ * go into a signature base. */
+static void test_request_target_as_sent(void)
+{
+    static const struct {
+        const char *target, *path, *query;
+    } cases[] = {
+        { "/api/a%20b.html", "/api/a%20b.html", NULL },
+        { "/api/x/../index.html", "/api/x/../index.html", NULL },
+        { "/api//index.html", "/api//index.html", NULL },
+        { "/api/%69ndex.html?a=%2F&b", "/api/%69ndex.html", "a=%2F&b" },
+        { "/api/%2e%2e/x?", "/api/%2e%2e/x", "" },
+        { "/?q=a?b", "/", "q=a?b" },
+        { "http://example.com/p%41th?x=1", "/p%41th", "x=1" },
+        { "http://example.com?x=1", "", "x=1" },
+        { "http://example.com", "", NULL },
+    };
+    approov_msgsig_request_t r;
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        r = view("GET", "https", "example.com", NULL, NULL, NULL);
+        approov_msgsig_set_target(pool, &r, cases[i].target);
+        CHECK_STR(r.path, cases[i].path);
+        if (cases[i].query) {
+            CHECK_STR(r.query, cases[i].query);
+        }
+        else {
+            CHECK(r.query == NULL);
+        }
+    }
+
+    r = view("GET", "https", "example.com", NULL, NULL, NULL);
+    approov_msgsig_set_target(pool, &r, "/api/x/../a%20b//c?q=%C3%A9&q2");
+    CHECK_STR(line_for(&r, "(\"@path\")"), "\"@path\": /api/x/../a%20b//c");
+    CHECK_STR(line_for(&r, "(\"@query\")"), "\"@query\": ?q=%C3%A9&q2");
+    CHECK_STR(line_for(&r, "(\"@request-target\")"),
+              "\"@request-target\": /api/x/../a%20b//c?q=%C3%A9&q2");
+    CHECK_STR(line_for(&r, "(\"@target-uri\")"),
+              "\"@target-uri\": https://example.com/api/x/../a%20b//c"
+              "?q=%C3%A9&q2");
+    CHECK_STR(line_for(&r, "(\"@query-param\";name=\"q\")"),
+              "\"@query-param\";name=\"q\": %C3%A9");
+
+    /* Raw non-ASCII bytes (httpd refuses them in a request line, but a
+     * signature base could not hold them anyway). */
+    r = view("GET", "https", "example.com", NULL, NULL, NULL);
+    approov_msgsig_set_target(pool, &r, "/caf\xc3\xa9?x=\xff");
+    {
+        approov_msgsig_t out;
+
+        CHECK(base_for(&r, "(\"@path\")", &out)
+              == APPROOV_SIG_BAD_COMPONENT_VALUE);
+        CHECK(base_for(&r, "(\"@query\")", &out)
+              == APPROOV_SIG_BAD_COMPONENT_VALUE);
+    }
+}
+
 static void test_rfc9421_query_param(void)
 {
     approov_msgsig_request_t r = view("POST", "https", "www.example.com",
@@ -1961,6 +2020,7 @@ int main(void)
     test_rfc9421_b3_ecdsa();
     test_rfc9421_b4_transform();
     test_rfc9421_components();
+    test_request_target_as_sent();
     test_rfc9421_query_param();
     test_rfc9421_unsupported();
     test_content_digest();

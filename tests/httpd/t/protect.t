@@ -12,7 +12,7 @@ use Apache::TestUtil;
 use ApproovMint qw(mint broken);
 use ApproovTest qw(get_with refusal_ok);
 
-plan tests => 23;
+plan tests => 25;
 
 my $good = mint();
 
@@ -64,9 +64,17 @@ ok t_cmp(Apache::TestRequest::HEAD('/protected/ok.txt', 'Approov-Token' => $good
 refusal_ok(Apache::TestRequest::POST('/protected/ok.txt', content => 'x=1'),
            401, 'POST without a token');
 
-# Approov Off in an <If> for preflight requests (README's CORS example).
-ok t_cmp(Apache::TestRequest::OPTIONS('/cors/ok.txt')->code, 200,
-         '<If> OPTIONS: Approov Off');
+# Approov Off in an <If> for preflight requests (README's CORS example):
+# only a real preflight (Origin and Access-Control-Request-Method) passes.
+ok t_cmp(Apache::TestRequest::OPTIONS('/cors/ok.txt',
+             'Origin' => 'https://app.example',
+             'Access-Control-Request-Method' => 'POST')->code, 200,
+         '<If> preflight OPTIONS: Approov Off');
+refusal_ok(Apache::TestRequest::OPTIONS('/cors/ok.txt'), 401,
+           '<If> preflight: a plain OPTIONS is still checked');
+refusal_ok(Apache::TestRequest::OPTIONS('/cors/ok.txt',
+               'Origin' => 'https://app.example'), 401,
+           '<If> preflight: OPTIONS with Origin only is still checked');
 refused('/cors/ok.txt', undef, '<If> OPTIONS: GET is still checked');
 passes('/cors/ok.txt', $good, '<If> OPTIONS: GET with a valid token');
 

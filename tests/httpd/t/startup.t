@@ -156,8 +156,58 @@ my @cases = (
       [ qr/ApproovJWKSFile/, qr/bad\.jwks/ ] ],
 );
 
+# Where Approov On is and where the key is: virtual hosts, <Location>
+# and <Directory> sections.  Each is checked with httpd -t and a real start.
+# [ name, config body, APPROOV_BASE64_SECRET, the secret that then verifies
+#   tokens at the path (starts) or undef (refused: the last Approov On in
+#   the file has no secret, and the error must name its file and line) ]
+sub vhost {
+    my ($inside) = @_;
+    $inside =~ s/^/    /mg;
+    return "<VirtualHost *>\n    ServerName vhost.example\n$inside</VirtualHost>";
+}
+my $key = "ApproovBase64Secret $main";
+my @scopes = (
+    # These start, and check tokens at /api/v1/x or /d/e/x.
+    [ 'vhost-own-secret', vhost("Approov On\n$key\n"), undef, 'main' ],
+    [ 'vhost-location-vhost-secret',
+      vhost("$key\n<Location /api/>\n    Approov On\n</Location>\n"), undef, 'main' ],
+    [ 'vhost-server-secret', "$key\n" . vhost("Approov On\n"), undef, 'main' ],
+    [ 'vhost-process-env', vhost("Approov On\n"), $SECRET{procenv}, 'procenv' ],
+    [ 'location-encloses',
+      "<Location /api>\n    $key\n</Location>\n<Location /api/v1>\n    Approov On\n</Location>",
+      undef, 'main' ],
+    # The main server's <Location> sections apply in every virtual host.
+    [ 'server-location-encloses-vhost-location',
+      "<Location /api/>\n    $key\n</Location>\n"
+      . vhost("<Location /api/v1/>\n    Approov On\n</Location>\n"), undef, 'main' ],
+    [ 'directory-own-key',
+      "<Directory \"$dir/d/e\">\n    Approov On\n    $key\n</Directory>", undef, 'main' ],
+    [ 'directory-encloses',
+      "<Directory \"$dir/d\">\n    $key\n</Directory>\n<Directory \"$dir/d/e\">\n    Approov On\n</Directory>",
+      undef, 'main' ],
+
+    # These must not start.
+    [ 'vhost-no-secret', vhost("Approov On\n") ],
+    [ 'vhost-other-vhost-has-secret',
+      vhost("Approov On\n$key\n") . "\n" . vhost("ServerAlias other.example\nApproov On\n") ],
+    [ 'vhost-location-server-location-key',
+      "<Location /a/>\n    Approov On\n    $key\n</Location>\n"
+      . vhost("<Location /b/>\n    Approov On\n</Location>\n") ],
+    [ 'vhost-location-sibling-key',
+      vhost("<Location /a/>\n    $key\n</Location>\n<Location /b/>\n    Approov On\n</Location>\n") ],
+    [ 'location-sibling-key',
+      "<Location /a/>\n    $key\n</Location>\n<Location /b/>\n    Approov On\n</Location>" ],
+    [ 'location-key-in-vhost-only',
+      vhost("<Location /api/>\n    $key\n</Location>\n") . "\n<Location /api/v1/>\n    Approov On\n</Location>" ],
+    [ 'directory-no-key', "<Directory \"$dir/d/e\">\n    Approov On\n</Directory>" ],
+    [ 'directory-sibling-key',
+      "<Directory \"$dir/other\">\n    $key\n</Directory>\n<Directory \"$dir/d/e\">\n    Approov On\n</Directory>" ],
+);
+
 my $tests = 0;
 $tests += 1 + ($_->[3] ? @{ $_->[3] } : 0) for @cases;
+$tests += $_->[3] ? 1 + 3 : 2 + 2 for @scopes;
 plan tests => $tests + 3 + 3 + 4;
 
 for my $case (@cases) {
@@ -261,3 +311,48 @@ BODY
     ok t_cmp($log, qr/Approov On at \Q$dir\E\/ht\/\.htaccess:1 has no secret/,
              'start-htaccess: the error log names the .htaccess file');
 });
+
+# The scopes above: httpd -t, then a real start.  A refusal names the file
+# and line of the Approov On that no secret reaches.
+mkdir "$dir/d" or die "$dir/d: $!";
+mkdir "$dir/d/e" or die "$dir/d/e: $!";
+for my $case (@scopes) {
+    my ($name, $body, $secret, $verifies) = @$case;
+    my $conf = config("scope-$name", $body);
+    my ($status, $out) = run_httpd($secret, '-t', '-f', $conf);
+    t_debug("$name: exit $status: $out");
+    if ($verifies) {
+        ok t_cmp("$status $out", qr/^0 .*Syntax OK/s, "$name: httpd -t passes");
+        my $path = $body =~ /Directory/ ? '/d/e/x' : '/api/v1/x';
+        with_server("start-$name", $body, $secret, sub {
+            my ($port) = @_;
+            ok t_cmp(codes("http://127.0.0.1:$port$path", undef, 'unknown', $verifies),
+                     '401 401 404', "$name: $path checked with the $verifies secret");
+        });
+        next;
+    }
+    my @lines = split /\n/, read_conf($conf);
+    my ($line) = grep { $lines[$_ - 1] =~ /^\s*Approov On$/ } reverse 1 .. @lines;
+    ok t_cmp($status != 0 && $out !~ /Syntax OK/ ? 'refused' : "exit $status: $out",
+             'refused', "$name: httpd -t fails");
+    ok t_cmp($out, qr/Approov On at \Q$conf\E:$line\b/,
+             "$name: the error names $name.conf:$line");
+    my $port = free_port();
+    $conf = config("start-$name", $body, $port);
+    ($status, $out) = run_httpd($secret, '-f', $conf, '-k', 'start');
+    t_debug("start-$name: exit $status: $out");
+    push @pid_files, "$dir/start-$name.pid";
+    sleep 0.5;
+    ok t_cmp($status != 0 ? 'refused' : 'started', 'refused', "$name: httpd -k start fails");
+    my $running = -e "$dir/start-$name.pid";
+    ok t_cmp($running ? 'pid file' : 'no pid file', 'no pid file',
+             "$name: and no server runs");
+    run_httpd($secret, '-f', $conf, '-k', 'stop') if $running;
+}
+
+sub read_conf {
+    my ($path) = @_;
+    open my $in, '<', $path or die "$path: $!";
+    local $/;
+    return scalar <$in>;
+}

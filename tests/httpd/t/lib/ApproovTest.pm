@@ -19,6 +19,8 @@ our @EXPORT_OK = qw(get_with refusal_problems refusal_ok outcome
                     error_log_path read_file unique @REASONS
                     connection_open connection_send connection_read
                     connection_request connection_outcome watched_outcome
+                    connection_write connection_read_all chunked run_tool install_token
+                    signature_headers status_counters
                     http_request free_port matrix_with matrix_check
                     httpd_conf run_httpd start_httpd stop_httpd);
 
@@ -178,6 +180,112 @@ sub connection_outcome {
         my $res = connection_request($conn, @request);
         return $res ? $res->{code} : undef;
     });
+}
+
+# Write raw bytes on the connection (a request framed by hand): false if
+# the server has closed it already.
+sub connection_write {
+    my ($conn, $text) = @_;
+    local $SIG{PIPE} = 'IGNORE';
+    return print { $conn->{sock} } $text;
+}
+
+# The response on a connection the server closes after it (the request
+# said Connection: close), with a body of any framing: { code, headers,
+# body } as connection_read has it, or undef when no status line came
+# within 10 seconds.
+sub connection_read_all {
+    my ($conn) = @_;
+    my $text = $conn->{buf};
+    $conn->{buf} = '';
+    eval {
+        local $SIG{ALRM} = sub { die "timeout\n" };
+        alarm 10;
+        1 while sysread $conn->{sock}, $text, 65536, length $text;
+        alarm 0;
+    };
+    alarm 0;
+    my ($head, $body) = split /\r\n\r\n/, $text, 2;
+    my ($status, @lines) = split /\r\n/, $head // '';
+    my ($code) = ($status // '') =~ m{\AHTTP/1\.1 (\d{3}) } or return undef;
+    my %headers;
+    for (@lines) {
+        my ($name, $value) = /\A([^:]+):\s*(.*)\z/ or next;
+        $headers{lc $name} = $value;
+    }
+    $body //= '';
+    if (($headers{'transfer-encoding'} // '') =~ /chunked/i) {
+        my $plain = '';
+        while ($body =~ s/\A([0-9a-fA-F]+)[^\r]*\r\n//) {
+            my $size = hex $1;
+            last if $size == 0;
+            $plain .= substr $body, 0, $size, '';
+            $body =~ s/\A\r\n//;
+        }
+        $body = $plain;
+    }
+    return { code => $code, headers => \%headers, body => $body };
+}
+
+# A body in HTTP/1.1 chunked coding, in chunks of at most $size bytes.
+sub chunked {
+    my ($body, $size) = @_;
+    my $text = '';
+    for (my $at = 0; $at < length $body; $at += $size) {
+        my $chunk = substr $body, $at, $size;
+        $text .= sprintf("%x\r\n", length $chunk) . "$chunk\r\n";
+    }
+    return "${text}0\r\n\r\n";
+}
+
+# What tools/approov-token (APPROOV_TEST_TOOL) prints for these arguments.
+sub run_tool {
+    my @args = @_;
+    my $tool = $ENV{APPROOV_TEST_TOOL} or die 'APPROOV_TEST_TOOL is not set';
+    open my $fh, '-|', $tool, @args or die "$tool: $!";
+    local $/;
+    my $out = <$fh>;
+    close $fh or die "$tool $args[0]: exit " . ($? >> 8);
+    return $out;
+}
+
+# A token (main secret) with the public half of the install key (default
+# t/conf/keys/ec.key.pem) in ipk, and more claims (NAME=VALUE).
+sub install_token {
+    my ($key, @claims) = @_;
+    $key //= Apache::Test::vars('t_conf') . '/keys/ec.key.pem';
+    my $token = run_tool('mint', '--secret', $SECRET{main},
+                         '--install-key', $key, map { ('--claim', $_) } @claims);
+    chomp $token;
+    return $token;
+}
+
+# The install signature headers (and Content-Digest with a body) the SDK
+# would send, as a list of name => value.  Options: path (on the current
+# Apache::TestRequest::module's server), token, method (GET), body, key
+# (t/conf/keys/ec.key.pem), cover => [...], created, flags => [...].
+sub signature_headers {
+    my (%opt) = @_;
+    my $key = $opt{key} || Apache::Test::vars('t_conf') . '/keys/ec.key.pem';
+    my @args = ('sign-request', '--install-key', $key,
+                '--method', $opt{method} || 'GET',
+                '--url', Apache::TestRequest::resolve_url($opt{path}),
+                '--header', "Approov-Token: $opt{token}");
+    push @args, '--body', $opt{body} if defined $opt{body};
+    push @args, map { ('--cover', $_) } @{ $opt{cover} || [] };
+    push @args, '--created', $opt{created} if defined $opt{created};
+    push @args, @{ $opt{flags} || [] };
+    return map { /^([\w-]+):\s*(.*)$/ ? ($1, $2) : () }
+           split /\n/, run_tool(@args);
+}
+
+# The lines of mod_status's /server-status?auto as a hash (Approov* are
+# the module's counters), or undef when it did not answer 200.
+sub status_counters {
+    my $res = Apache::TestRequest::GET('/server-status?auto');
+    return undef unless $res->code == 200;
+    my %line = $res->content =~ /^(\w+): (\S+)$/mg;
+    return \%line;
 }
 
 # A string no other request of this run has used.

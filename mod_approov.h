@@ -1,0 +1,187 @@
+/*
+ * mod_approov.h: what the httpd glue's files share (private to the
+ * module).  The glue is split by phase, as mod_ssl's is:
+ *
+ *   mod_approov.c         the module record, directive table and hooks
+ *   mod_approov_config.c  configuration records, directives, merges and
+ *                         the start-up checks
+ *   mod_approov_access.c  the access hooks: the check of each request, the
+ *                         connection's token cache, claims, message signing
+ *   mod_approov_body.c    a signed request body, read and handed on
+ *   mod_approov_status.c  the outcome counters and mod_status
+ *
+ * Every verification rule lives in the core (approov_*.c), which includes
+ * no httpd header.
+ */
+#ifndef MOD_APPROOV_H
+#define MOD_APPROOV_H
+
+#include "apr_strings.h"
+#include "apr_lib.h"
+
+#include "ap_config.h"
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "approov_msgsig.h"
+#include "approov_token.h"
+
+APLOG_USE_MODULE(approov);
+
+#define SECRET_VARIABLE "APPROOV_BASE64_SECRET"
+#define DEFAULT_TOKEN_HEADER "Approov-Token"
+#define KEY_FILE_MAX (64 * 1024)
+
+/* Message signing defaults. */
+#define SIGNING_MAX_AGE_DEFAULT 300
+#define SIGNING_SKEW_DEFAULT 60
+#define SIGNING_MAX_BODY_DEFAULT (1024 * 1024)
+
+typedef enum {
+    SIGNING_UNSET = -1,
+    SIGNING_OFF = 0,
+    SIGNING_IF_PRESENT,
+    SIGNING_REQUIRED
+} signing_mode_e;
+
+/*
+ * Outcomes of a request check, for APPROOV_RESULT, the log and the
+ * counters: the token's results, then message signing's (valid left out),
+ * then Content-Digest's, then the ones the glue decides itself.
+ */
+#define OUTCOME_SIG_BASE (APPROOV_RESULT_COUNT - 1)
+#define OUTCOME_DIGEST_BASE (OUTCOME_SIG_BASE + APPROOV_SIG_RESULT_COUNT - 1)
+#define OUTCOME_GLUE_BASE (OUTCOME_DIGEST_BASE + APPROOV_DIGEST_RESULT_COUNT)
+
+/* A test build (-DAPPROOV_TEST_EXTRA_OUTCOMES=N, N <= 4) has N more
+ * outcomes, to prove that a graceful restart into a module with another
+ * number of outcomes never indexes past the shared counters. */
+#ifndef APPROOV_TEST_EXTRA_OUTCOMES
+#define APPROOV_TEST_EXTRA_OUTCOMES 0
+#endif
+
+
+#define OUTCOME_SIG_NO_IPK (OUTCOME_GLUE_BASE)
+#define OUTCOME_SIG_BODY_TOO_LARGE (OUTCOME_GLUE_BASE + 1)
+#define OUTCOME_BODY_ERROR (OUTCOME_GLUE_BASE + 2)
+#if APPROOV_TEST_EXTRA_OUTCOMES > 4
+#error "APPROOV_TEST_EXTRA_OUTCOMES is at most 4"
+#endif
+#define OUTCOME_GLUE_COUNT (3 + APPROOV_TEST_EXTRA_OUTCOMES)
+#define OUTCOME_COUNT (OUTCOME_GLUE_BASE + OUTCOME_GLUE_COUNT)
+
+
+/* Where a scope's key came from; a higher rank wins inside one scope. */
+typedef enum {
+    KEY_NONE = 0,
+    KEY_ENV_FILE = 1,
+    KEY_DIRECTIVE = 2
+} key_rank_e;
+
+typedef struct {
+    int enabled;                    /* Approov On|Off; -1 while unset */
+    const char *enabled_at;         /* "file:line" of Approov On */
+    const ap_directive_t *enabled_in;   /* its section, NULL at top level */
+
+    apr_array_header_t *keys;       /* this scope's own keys, or NULL */
+    key_rank_e key_rank;
+
+    const char *header_name;        /* NULL while unset */
+    const char *header_prefix;      /* "" for none */
+    apr_size_t header_prefix_len;
+
+    int leeway;                     /* seconds; -1 while unset */
+    int failure_status;             /* 0 while unset */
+
+    apr_array_header_t *binding;    /* header names; NULL while unset */
+    int binding_optional;           /* -1 while unset */
+    int report_only;                /* -1 while unset */
+
+    signing_mode_e signing;         /* ApproovMessageSigning */
+    int signing_max_age;            /* seconds; -1 while unset */
+    int signing_skew;               /* seconds; -1 while unset */
+    apr_off_t signing_max_body;     /* bytes; -1 while unset */
+} approov_dir_conf;
+
+typedef struct {
+    /* Per-directory configurations that say Approov On, collected while
+     * the configuration is read so approov_check_config can refuse to
+     * start when one of them has no key. */
+    apr_array_header_t *enabled_confs;
+    /* The sections of this server that configure a key of their own
+     * (const ap_directive_t *), for the same check. */
+    apr_array_header_t *key_sections;
+    /* APPROOV_BASE64_SECRET from httpd's environment, keyed at start-up
+     * (one key, or NULL). */
+    apr_array_header_t *environment_keys;
+} approov_server_conf;
+
+/* ------------------------------------------------------------------ */
+/* mod_approov_config.c                                                */
+
+void *approov_create_dir_conf(apr_pool_t *p, char *dir);
+void *approov_merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf);
+void *approov_create_server_conf(apr_pool_t *p, server_rec *s);
+int approov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                         apr_pool_t *ptemp, server_rec *main_server);
+
+/* Directive handlers, named after their directive. */
+const char *approov_cmd_Approov(cmd_parms *cmd, void *dconf, int flag);
+const char *approov_cmd_ApproovBase64Secret(cmd_parms *cmd, void *dconf,
+                                            const char *arg, const char *kid);
+const char *approov_cmd_ApproovPublicKeyFile(cmd_parms *cmd, void *dconf,
+                                             const char *arg, const char *kid);
+const char *approov_cmd_ApproovJWKSFile(cmd_parms *cmd, void *dconf,
+                                        const char *arg);
+const char *approov_cmd_ApproovEnvFile(cmd_parms *cmd, void *dconf,
+                                       const char *arg);
+const char *approov_cmd_ApproovTokenHeader(cmd_parms *cmd, void *dconf,
+                                           const char *name,
+                                           const char *prefix);
+const char *approov_cmd_ApproovLeeway(cmd_parms *cmd, void *dconf,
+                                      const char *arg);
+const char *approov_cmd_ApproovFailureStatus(cmd_parms *cmd, void *dconf,
+                                             const char *arg);
+const char *approov_cmd_ApproovTokenBinding(cmd_parms *cmd, void *dconf,
+                                            const char *name);
+const char *approov_cmd_ApproovTokenBindingOptional(cmd_parms *cmd,
+                                                    void *dconf, int flag);
+const char *approov_cmd_ApproovReportOnly(cmd_parms *cmd, void *dconf,
+                                          int flag);
+const char *approov_cmd_ApproovMessageSigning(cmd_parms *cmd, void *dconf,
+                                              const char *arg);
+/* ApproovMessageSigningMaxAge, ...ClockSkew, ...MaxBody (cmd->info 0-2) */
+const char *approov_cmd_signing_limit(cmd_parms *cmd, void *dconf,
+                                      const char *arg);
+
+/* ------------------------------------------------------------------ */
+/* mod_approov_access.c                                                */
+
+int approov_check_access(request_rec *r);
+int approov_check_access_ex(request_rec *r);
+
+/* ------------------------------------------------------------------ */
+/* mod_approov_body.c                                                  */
+
+extern ap_filter_rec_t *approov_replay_filter;
+apr_status_t approov_replay_body(ap_filter_t *f, apr_bucket_brigade *bb,
+                                 ap_input_mode_t mode, apr_read_type_e block,
+                                 apr_off_t readbytes);
+void approov_insert_kept_body(request_rec *r);
+int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
+                      apr_size_t *len, int *status);
+
+/* ------------------------------------------------------------------ */
+/* mod_approov_status.c                                                */
+
+const char *approov_outcome_name(int outcome);
+int approov_create_counters(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s);
+void approov_count(int report_only, int outcome);
+int approov_show_counters(request_rec *r, int flags);
+
+#endif /* MOD_APPROOV_H */

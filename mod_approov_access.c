@@ -1,0 +1,449 @@
+/*
+ * mod_approov_access.c: the access hooks.  Each request in a scope with
+ * Approov On is judged once, by whichever of check_access and
+ * check_access_ex runs first for it: the token, the connection's token
+ * cache, token binding, message signing, the claims for the environment,
+ * and the refusal.
+ */
+
+#include "mod_core.h"
+
+#include "mod_approov.h"
+
+#include "approov_claims.h"
+#include "approov_token_cache.h"
+
+/* What the check decided for a request: OK, DECLINED or a status.  Each
+ * request is judged once, by whichever access hook runs first. */
+typedef struct {
+    int verdict;
+} approov_request_state;
+
+/* ------------------------------------------------------------------ */
+/* the request                                                         */
+
+/* The status and an empty body, unless the operator set an ErrorDocument
+ * for that status here. */
+static int refuse(request_rec *r, int status)
+{
+    if (!ap_response_code_string(r, ap_index_of_response(status))) {
+        ap_custom_response(r, status, "");
+    }
+    return status;
+}
+
+/* Set the variables, whose strings are r->pool's. */
+static void export_claims(request_rec *r, const apr_array_header_t *vars)
+{
+    const approov_claim_var_t *var = (const approov_claim_var_t *)vars->elts;
+    int i;
+
+    for (i = 0; i < vars->nelts; i++) {
+        apr_table_setn(r->subprocess_env, var[i].name, var[i].value);
+    }
+}
+
+/* Whether the environment has an APPROOV_ variable of the configuration's
+ * (SetEnvIf, say), which ours must then replace. */
+static int has_approov_vars(const apr_table_t *env)
+{
+    const apr_array_header_t *entries = apr_table_elts(env);
+    const apr_table_entry_t *entry = (const apr_table_entry_t *)entries->elts;
+    int i;
+
+    for (i = 0; i < entries->nelts; i++) {
+        if (entry[i].key && strncasecmp(entry[i].key, "APPROOV_", 8) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Set the variables of a cache's block, copied into r->pool in one go: an
+ * earlier request on the connection may still be logging with them (a
+ * pipeline) when the cache changes.  Added without looking for an earlier
+ * value where there is none (apr_table_setn() compares every name that
+ * begins with "APPR" with every other). */
+static void export_cached_claims(request_rec *r, int replace,
+                                 const char *block, apr_size_t len)
+{
+    const char *at = apr_pmemdup(r->pool, block, len), *end = at + len;
+    const char *name, *value;
+
+    while (approov_claim_block_next(&at, end, &name, &value)) {
+        if (replace) {
+            apr_table_setn(r->subprocess_env, name, value);
+        }
+        else {
+            apr_table_addn(r->subprocess_env, name, value);
+        }
+    }
+}
+
+static approov_result_e check_binding(request_rec *r,
+                                      const approov_dir_conf *conf,
+                                      const approov_token_t *token)
+{
+    const char **values;
+    int i;
+
+    values = apr_palloc(r->pool, conf->binding->nelts * sizeof(*values));
+    for (i = 0; i < conf->binding->nelts; i++) {
+        values[i] = apr_table_get(r->headers_in,
+                                  APR_ARRAY_IDX(conf->binding, i,
+                                                const char *));
+    }
+    return approov_check_binding(token, values, conf->binding->nelts,
+                                 conf->binding_optional == 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* message signing                                                     */
+
+/* The request, as RFC 9421 derived components see it. */
+/* The request the client sent, behind subrequests (mod_dir's index
+ * lookup, SSI) and internal redirects (ErrorDocument, mod_rewrite), which
+ * httpd makes with other methods and targets: the signature covers what
+ * the client sent. */
+static request_rec *client_request(request_rec *r)
+{
+    for (;;) {
+        if (r->main) {
+            r = r->main;
+        }
+        else if (r->prev) {
+            r = r->prev;
+        }
+        else {
+            return r;
+        }
+    }
+}
+
+/* The method the client sent: the request line's first word (an
+ * ErrorDocument's redirect runs while httpd has set the original request's
+ * method to GET). */
+static const char *sent_method(apr_pool_t *p, const request_rec *sent)
+{
+    const char *space = sent->the_request ? strchr(sent->the_request, ' ')
+                                          : NULL;
+
+    return space ? apr_pstrmemdup(p, sent->the_request,
+                                  (apr_size_t)(space - sent->the_request))
+                 : sent->method;
+}
+
+/* The request as sent, as RFC 9421 derived components see it: its method
+ * and target as they came (httpd decodes and normalises r->uri and
+ * r->parsed_uri.path in place). */
+static void describe_request(request_rec *r, const approov_dir_conf *conf,
+                             approov_msgsig_request_t *req)
+{
+    const request_rec *sent = client_request(r);
+    const char *host = apr_table_get(sent->headers_in, "Host");
+
+    memset(req, 0, sizeof(*req));
+    req->method = sent_method(r->pool, sent);
+    req->scheme = ap_http_scheme(r);
+    req->authority = host ? host : sent->hostname;
+    approov_msgsig_set_target(r->pool, req, sent->unparsed_uri
+                                            ? sent->unparsed_uri : "/");
+    req->field = approov_msgsig_table_field;
+    req->field_ctx = sent->headers_in;
+    req->token_field = conf->header_name;
+}
+
+/*
+ * The install signature of a request with a valid token: its outcome, 0
+ * for valid.  For OUTCOME_BODY_ERROR, *status is httpd's status for the
+ * client's failure.
+ */
+static int check_message_signature(request_rec *r,
+                                   const approov_dir_conf *conf,
+                                   const approov_token_t *token, int *status)
+{
+    const cJSON *ipk = cJSON_GetObjectItemCaseSensitive(token->claims, "ipk");
+    approov_msgsig_request_t req;
+    approov_msgsig_t sig;
+    approov_sig_result_e result;
+    approov_digest_result_e digest;
+    const char *body;
+    apr_size_t len;
+    int rv;
+
+    if (!ipk) {
+        return conf->signing == SIGNING_REQUIRED ? OUTCOME_SIG_NO_IPK : 0;
+    }
+    if (!cJSON_IsString(ipk)) {
+        return OUTCOME_SIG_BASE + APPROOV_SIG_BAD_IPK;
+    }
+    describe_request(r, conf, &req);
+    result = approov_msgsig_verify(
+        r->pool, &req, apr_table_get(r->headers_in, "Signature-Input"),
+        apr_table_get(r->headers_in, "Signature"), ipk->valuestring,
+        r->request_time,
+        conf->signing_max_age >= 0 ? conf->signing_max_age
+                                   : SIGNING_MAX_AGE_DEFAULT,
+        conf->signing_skew >= 0 ? conf->signing_skew : SIGNING_SKEW_DEFAULT,
+        &sig);
+    if (result != APPROOV_SIG_VALID) {
+        return OUTCOME_SIG_BASE + result;
+    }
+    if (!sig.covers_content_digest) {
+        return 0;
+    }
+    /* The signature vouches for the Content-Digest header; the body must
+     * match it before any handler or backend sees the request. */
+    rv = approov_read_body(r, conf->signing_max_body >= 0
+                                  ? conf->signing_max_body
+                                  : SIGNING_MAX_BODY_DEFAULT,
+                           &body, &len, status);
+    if (rv != OK) {
+        return rv;
+    }
+    digest = approov_content_digest_check(
+        r->pool, apr_table_get(r->headers_in, "Content-Digest"),
+        (const unsigned char *)body, len);
+    return digest == APPROOV_DIGEST_VALID ? 0 : OUTCOME_DIGEST_BASE + digest;
+}
+
+/*
+ * The connection's token cache (approov_token_cache.h), made on its second
+ * request (many connections carry only one), never on an HTTP/2 stream
+ * (its connection lives for one request): NULL then.  Only the request
+ * being judged reads it: the variables are copied into each request's
+ * pool.
+ */
+static approov_token_cache_t *connection_cache(conn_rec *c)
+{
+    approov_token_cache_t *cache =
+        ap_get_module_config(c->conn_config, &approov_module);
+
+    if (cache || c->master || c->keepalives == 0) {
+        return cache;
+    }
+    if ((cache = approov_token_cache_make(c->pool)) != NULL) {
+        ap_set_module_config(c->conn_config, &approov_module, cache);
+    }
+    return cache;
+}
+
+/* What the check of one request found, step by step. */
+typedef struct {
+    const apr_array_header_t *keys;     /* the scope's key set */
+    approov_token_cache_t *cache;       /* the connection's, or NULL */
+    approov_token_t token;              /* the token, once verified */
+    int outcome;
+    int status;                         /* httpd's, for a body error */
+} request_check;
+
+/* The scope's keys, or the secret from httpd's environment; NULL only
+ * where a .htaccess file turned Approov On and no secret reaches. */
+static const apr_array_header_t *scope_keys(request_rec *r,
+                                            const approov_dir_conf *conf)
+{
+    const approov_server_conf *sconf;
+
+    if (conf->keys) {
+        return conf->keys;
+    }
+    sconf = ap_get_module_config(r->server->module_config, &approov_module);
+    return sconf->environment_keys;
+}
+
+static int refuse_without_key(request_rec *r, const approov_dir_conf *conf)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                  "Approov On at %s has no secret: request refused",
+                  conf->enabled_at);
+    apr_table_setn(r->subprocess_env, "APPROOV_RESULT",
+                   approov_outcome_name(APPROOV_NO_KEY));
+    approov_count(0, APPROOV_NO_KEY);
+    return refuse(r, HTTP_INTERNAL_SERVER_ERROR);
+}
+
+/* The token from its header, the prefix taken off; NULL, with the
+ * outcome, when there is none or the prefix is wrong. */
+static const char *token_text(request_rec *r, const approov_dir_conf *conf,
+                              int *outcome)
+{
+    const char *value = apr_table_get(r->headers_in,
+                                      conf->header_name ? conf->header_name
+                                                        : DEFAULT_TOKEN_HEADER);
+
+    if (!value || !*value) {
+        *outcome = APPROOV_MISSING;
+        return NULL;
+    }
+    if (conf->header_prefix_len
+        && strncmp(value, conf->header_prefix, conf->header_prefix_len)) {
+        *outcome = APPROOV_BAD_PREFIX;
+        return NULL;
+    }
+    return value + conf->header_prefix_len;
+}
+
+/* Verify the token: only its times again when the connection's cache holds
+ * it, in full into the cache otherwise, or into r->pool where there is no
+ * cache. */
+static int verify_token(request_rec *r, const approov_dir_conf *conf,
+                        const char *value, request_check *check)
+{
+    apr_size_t len = strlen(value);
+    apr_int64_t leeway = conf->leeway > 0 ? conf->leeway : 0;
+    approov_token_cache_t *cache = connection_cache(r->connection);
+    int outcome;
+
+    check->cache = cache;
+    if (!cache) {
+        return approov_verify_keys(
+            r->pool, value, len,
+            (const approov_key_t *const *)check->keys->elts,
+            check->keys->nelts, leeway, r->request_time, &check->token);
+    }
+    /* Key sets are made while the configuration is read (no key directive
+     * is allowed in .htaccess): one address names one key set for as long
+     * as this child runs, as the cache requires. */
+    if (approov_token_cache_holds(cache, check->keys, value, len)) {
+        outcome = approov_check_time(&cache->verified, leeway,
+                                     r->request_time);
+    }
+    else {
+        outcome = approov_token_cache_verify(cache, check->keys, value, len,
+                                             leeway, r->request_time);
+    }
+    check->token = cache->verified;
+    return outcome;
+}
+
+/* The claims of a valid token into the environment. */
+static void set_claims(request_rec *r, const request_check *check)
+{
+    const approov_token_cache_t *cache = check->cache;
+
+    if (cache) {
+        export_cached_claims(r, has_approov_vars(r->subprocess_env),
+                             cache->vars, cache->vars_len);
+    }
+    else {
+        export_claims(r, approov_claim_vars(r->pool, check->token.claims));
+    }
+}
+
+/* Count, log and answer what the check found. */
+static int respond(request_rec *r, const approov_dir_conf *conf,
+                   const request_check *check)
+{
+    const char *name = approov_outcome_name(check->outcome);
+    int report_only = conf->report_only == 1;
+
+    apr_table_setn(r->subprocess_env, "APPROOV_RESULT", name);
+    if (check->outcome == OUTCOME_BODY_ERROR) {
+        /* The client failed, not the token: httpd's status, whatever the
+         * mode, for the body is gone. */
+        approov_count(0, check->outcome);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "approov: request refused: reason=%s status=%d "
+                      "client=%s method=%s uri=%s", name, check->status,
+                      r->useragent_ip, ap_escape_logitem(r->pool, r->method),
+                      ap_escape_logitem(r->pool, r->uri));
+        return check->status;
+    }
+    approov_count(report_only, check->outcome);
+    if (check->outcome == APPROOV_VALID) {
+        set_claims(r, check);
+        return OK;
+    }
+    if (report_only) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "approov: token would be rejected (report-only): "
+                      "reason=%s client=%s method=%s uri=%s", name,
+                      r->useragent_ip, ap_escape_logitem(r->pool, r->method),
+                      ap_escape_logitem(r->pool, r->uri));
+        return DECLINED;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "approov: token rejected: reason=%s client=%s method=%s "
+                  "uri=%s", name, r->useragent_ip,
+                  ap_escape_logitem(r->pool, r->method),
+                  ap_escape_logitem(r->pool, r->uri));
+    return refuse(r, conf->failure_status ? conf->failure_status
+                                          : HTTP_UNAUTHORIZED);
+}
+
+/*
+ * The whole check of a request in a scope with Approov On.  Returns OK for
+ * a valid token (or any token in report-only mode), the configured failure
+ * status (401 or 400) for any bad or missing token or signature, httpd's
+ * own status (400, 408, 413, or AP_FILTER_ERROR when httpd answered
+ * already) when a signed body cannot be read from the client, and 500 only
+ * for a scope left without a key (a .htaccess file that turned Approov On
+ * where no secret reaches it).
+ */
+static int judge_request(request_rec *r, const approov_dir_conf *conf)
+{
+    request_check check = { 0 };
+    const char *value;
+
+    /* A response that needed a token is never one for mod_cache to serve
+     * to the next client, who may have none. */
+    r->no_cache = 1;
+    if (!(check.keys = scope_keys(r, conf))) {
+        return refuse_without_key(r, conf);
+    }
+    if ((value = token_text(r, conf, &check.outcome)) != NULL) {
+        check.outcome = verify_token(r, conf, value, &check);
+    }
+    if (check.outcome == APPROOV_VALID && conf->binding) {
+        check.outcome = check_binding(r, conf, &check.token);
+    }
+    if (check.outcome == APPROOV_VALID && conf->signing > SIGNING_OFF) {
+        check.outcome = check_message_signature(r, conf, &check.token,
+                                                &check.status);
+    }
+    return respond(r, conf, &check);
+}
+
+/* The request's verdict: judged on the first call, remembered after it
+ * (ap_some_authn_required() runs the access hooks once more). */
+static int verdict(request_rec *r)
+{
+    const approov_dir_conf *conf =
+        ap_get_module_config(r->per_dir_config, &approov_module);
+    approov_request_state *state =
+        ap_get_module_config(r->request_config, &approov_module);
+
+    if (conf->enabled != 1) {
+        return DECLINED;
+    }
+    if (!state) {
+        state = apr_palloc(r->pool, sizeof(*state));
+        state->verdict = judge_request(r, conf);
+        ap_set_module_config(r->request_config, &approov_module, state);
+    }
+    return state->verdict;
+}
+
+/* check_access hook: DECLINED where Approov is off, otherwise the verdict
+ * (see judge_request). */
+int approov_check_access(request_rec *r)
+{
+    return verdict(r);
+}
+
+/*
+ * check_access_ex hook, run first.  Under 'Satisfy Any' httpd goes on to
+ * check_access_ex, authentication and authorization when any check_access
+ * hook refused, and they may admit the request: when ours refused,
+ * refuse again; when another refused before ours ran (mod_access_compat,
+ * mod_allowmethods), judge the request now.  A valid token only adds to
+ * what the others require: DECLINED, never OK (which would admit the
+ * request without authentication).
+ */
+int approov_check_access_ex(request_rec *r)
+{
+    int status = verdict(r);
+
+    return status == OK ? DECLINED : status;
+}
+

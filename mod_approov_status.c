@@ -1,0 +1,202 @@
+/*
+ * mod_approov_status.c: the outcomes' names, their counters in shared
+ * memory and the mod_status hook.
+ */
+
+#include "apr_atomic.h"
+#include "apr_shm.h"
+
+#include "mod_status.h"
+
+#include "mod_approov.h"
+
+/* The outcomes the glue decides itself, after the core's. */
+static const char *const glue_outcome_names[OUTCOME_GLUE_COUNT] = {
+    "sig_no_ipk",           /* ApproovMessageSigning Required, no ipk */
+    "sig_body_too_large",   /* over ApproovMessageSigningMaxBody */
+    "body_error",           /* httpd failed to read the signed body */
+#if APPROOV_TEST_EXTRA_OUTCOMES > 0
+    "test_extra_1",
+#endif
+#if APPROOV_TEST_EXTRA_OUTCOMES > 1
+    "test_extra_2",
+#endif
+#if APPROOV_TEST_EXTRA_OUTCOMES > 2
+    "test_extra_3",
+#endif
+#if APPROOV_TEST_EXTRA_OUTCOMES > 3
+    "test_extra_4",
+#endif
+};
+
+const char *approov_outcome_name(int outcome)
+{
+    if (outcome < APPROOV_RESULT_COUNT) {
+        return approov_result_name((approov_result_e)outcome);
+    }
+    if (outcome <= OUTCOME_DIGEST_BASE) {
+        return approov_sig_result_name(
+            (approov_sig_result_e)(outcome - OUTCOME_SIG_BASE));
+    }
+    if (outcome < OUTCOME_GLUE_BASE) {
+        return approov_digest_result_name(
+            (approov_digest_result_e)(outcome - OUTCOME_DIGEST_BASE));
+    }
+    return glue_outcome_names[outcome - OUTCOME_GLUE_BASE];
+}
+
+/* ------------------------------------------------------------------ */
+/* counters                                                            */
+
+/* One counter per outcome, enforced and report-only apart, in anonymous
+ * shared memory that every child inherits.  It belongs to the process pool,
+ * so it outlives graceful restarts; children only increment it.  A graceful
+ * restart can load another build of the module (a package upgrade), whose
+ * outcomes differ: the segment starts with its layout, and a build finds
+ * another layout there makes a segment of its own. */
+#define COUNTER_MODES 2
+#define COUNTER_SLOTS (COUNTER_MODES * OUTCOME_COUNT)
+#define COUNTERS_KEY "mod_approov.counters"
+#define COUNTERS_MAGIC APR_UINT64_C(0x417070726f6f7602)   /* "Approov", 2 */
+
+typedef struct {
+    apr_uint64_t magic;     /* COUNTERS_MAGIC: the version of this layout */
+    apr_uint64_t slots;     /* COUNTER_SLOTS of the build that made it */
+    apr_uint64_t names;     /* outcomes_fingerprint() of that build */
+    apr_uint64_t count[1];  /* slots of them */
+} counter_segment;
+
+#define COUNTERS_SIZE (APR_OFFSETOF(counter_segment, count) \
+                       + COUNTER_SLOTS * sizeof(apr_uint64_t))
+
+static volatile apr_uint64_t *counters;
+
+/* FNV-1a over the outcomes' names in order: two builds that number their
+ * outcomes alike, whatever else changed, have the same fingerprint. */
+static apr_uint64_t outcomes_fingerprint(void)
+{
+    apr_uint64_t hash = APR_UINT64_C(0xcbf29ce484222325);
+    const unsigned char *c;
+    int outcome;
+
+    for (outcome = 0; outcome < OUTCOME_COUNT; outcome++) {
+        for (c = (const unsigned char *)approov_outcome_name(outcome); ;
+             c++) {
+            hash = (hash ^ *c) * APR_UINT64_C(0x100000001b3);
+            if (!*c) {
+                break;
+            }
+        }
+    }
+    return hash;
+}
+
+/* Whether a segment found in the process pool has this build's layout. */
+static int counters_fit(apr_shm_t *shm)
+{
+    const counter_segment *seg = apr_shm_baseaddr_get(shm);
+
+    return apr_shm_size_get(shm) >= COUNTERS_SIZE
+           && seg->magic == COUNTERS_MAGIC && seg->slots == COUNTER_SLOTS
+           && seg->names == outcomes_fingerprint();
+}
+
+int approov_create_counters(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    apr_pool_t *process_pool = s->process->pool;
+    apr_shm_t *shm = NULL;
+    counter_segment *seg;
+    apr_status_t rv;
+
+    (void)pconf; (void)plog; (void)ptemp;
+    apr_pool_userdata_get((void **)&shm, COUNTERS_KEY, process_pool);
+    if (shm && !counters_fit(shm)) {
+        /* Children of the old generation may still be counting in it:
+         * leave it to them (it goes with the process pool). */
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "approov: counters start from zero: the module's "
+                     "outcomes changed since the last start (%d now)",
+                     OUTCOME_COUNT);
+        shm = NULL;
+    }
+    if (!shm) {
+        rv = apr_shm_create(&shm, COUNTERS_SIZE, NULL, process_pool);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                         "approov: cannot create the shared counters");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        seg = apr_shm_baseaddr_get(shm);
+        memset(seg, 0, COUNTERS_SIZE);
+        seg->magic = COUNTERS_MAGIC;
+        seg->slots = COUNTER_SLOTS;
+        seg->names = outcomes_fingerprint();
+        apr_pool_userdata_set(shm, COUNTERS_KEY, apr_pool_cleanup_null,
+                              process_pool);
+    }
+    seg = apr_shm_baseaddr_get(shm);
+    counters = seg->count;
+    return OK;
+}
+
+/* Count an outcome; one out of range (a bug) is not counted, never
+ * written past the segment. */
+void approov_count(int report_only, int outcome)
+{
+    if (counters && outcome >= 0 && outcome < OUTCOME_COUNT) {
+        apr_atomic_inc64(&counters[(report_only ? OUTCOME_COUNT : 0)
+                                   + outcome]);
+    }
+}
+
+/* "bad_signature" -> "BadSignature", for the ?auto lines. */
+static const char *camel_name(apr_pool_t *p, const char *name)
+{
+    char *out = apr_pstrdup(p, name), *o = out;
+    int upper = 1;
+
+    for (; *name; name++) {
+        if (*name == '_') {
+            upper = 1;
+            continue;
+        }
+        *o++ = upper ? apr_toupper(*name) : *name;
+        upper = 0;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* mod_status hook: one "Approov<Mode><Reason>: N" line per counter. */
+int approov_show_counters(request_rec *r, int flags)
+{
+    static const char *const modes[COUNTER_MODES] = { "", "ReportOnly" };
+    int mode, result;
+
+    if (!counters) {
+        return OK;
+    }
+    if (!(flags & AP_STATUS_SHORT)) {
+        ap_rputs("<hr />\n<h2>Approov token checks</h2>\n"
+                 "<table>\n<tr><th>result</th><th>enforced</th>"
+                 "<th>report-only</th></tr>\n", r);
+        for (result = 0; result < OUTCOME_COUNT; result++) {
+            ap_rprintf(r, "<tr><td>%s</td><td>%" APR_UINT64_T_FMT "</td><td>%"
+                       APR_UINT64_T_FMT "</td></tr>\n",
+                       approov_outcome_name(result), counters[result],
+                       counters[OUTCOME_COUNT + result]);
+        }
+        ap_rputs("</table>\n", r);
+        return OK;
+    }
+    for (mode = 0; mode < COUNTER_MODES; mode++) {
+        for (result = 0; result < OUTCOME_COUNT; result++) {
+            ap_rprintf(r, "Approov%s%s: %" APR_UINT64_T_FMT "\n", modes[mode],
+                       camel_name(r->pool, approov_outcome_name(result)),
+                       counters[mode * OUTCOME_COUNT + result]);
+        }
+    }
+    return OK;
+}
+
