@@ -11,6 +11,7 @@ use Apache::TestRequest ();
 use Apache::TestUtil ();
 use Exporter qw(import);
 use IO::Socket::INET ();
+use MIME::Base64 ();
 
 use ApproovMint qw(%SECRET);
 
@@ -19,7 +20,9 @@ our @EXPORT_OK = qw(get_with refusal_problems refusal_ok outcome
                     connection_open connection_send connection_read
                     connection_request connection_outcome watched_outcome
                     connection_write connection_read_all chunked run_tool install_token
-                    signature_headers status_counters);
+                    signature_headers status_counters
+                    http_request free_port matrix_with matrix_check
+                    httpd_conf run_httpd start_httpd stop_httpd);
 
 # Every reason code the module may log.
 our @REASONS = qw(missing too_long bad_prefix malformed bad_header bad_alg
@@ -290,6 +293,175 @@ my $serial = 0;
 sub unique {
     my ($prefix) = @_;
     return sprintf '%s-%d-%d-%d', $prefix, $$, time, ++$serial;
+}
+
+# ------------------------------------------------ the integration matrix
+
+# One request as raw bytes, the target exactly as given (no client
+# normalises "..", "//" or escapes away): HTTP/1.0, so that the answer is
+# never chunked and ends when the connection closes.  A body (for POST and
+# PUT) is one byte.  Returns { code, headers (lower-case names), body }, or
+# undef when no response came within 10 seconds.
+sub http_request {
+    my ($hostport, $method, $target, @headers) = @_;
+    my ($host, $port) = $hostport =~ /^(.*):(\d+)$/ or die "hostport $hostport";
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                     Timeout => 10)
+        or die "connect to $hostport: $!";
+    binmode $sock;
+    my $body = $method =~ /^(POST|PUT)$/ ? 'x' : '';
+    my $text = "$method $target HTTP/1.0\r\nHost: $hostport\r\n";
+    while (my ($name, $value) = splice @headers, 0, 2) {
+        $text .= "$name: $value\r\n";
+    }
+    $text .= 'Content-Length: ' . length($body) . "\r\n" if length $body;
+    print {$sock} "$text\r\n$body";
+    my $response = '';
+    my $ok = eval {
+        local $SIG{ALRM} = sub { die "timeout\n" };
+        alarm 10;
+        1 while sysread $sock, $response, 65536, length $response;
+        alarm 0;
+        1;
+    };
+    alarm 0;
+    close $sock;
+    return undef unless $ok;
+    my ($head, $content) = split /\r\n\r\n/, $response, 2;
+    my ($code) = ($head // '') =~ m{\AHTTP/1\.\d (\d{3})} or return undef;
+    my %headers;
+    for (split /\r\n/, $head) {
+        $headers{lc $1} = $2 if /\A([^:\s]+):\s*(.*)\z/;
+    }
+    return { code => $code, headers => \%headers, body => $content // '' };
+}
+
+# A TCP port nothing listens on now.
+sub free_port {
+    my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                     Listen => 1, ReuseAddr => 1)
+        or die "no free port: $!";
+    return $sock->sockport;
+}
+
+# The request headers a matrix row's "with" column names, words joined by
+# '+': token (a valid Approov token), alice and bob (Basic, password "pw",
+# the users of t/matrix.t's htpasswd), origin and acrm (a CORS preflight's
+# Origin and Access-Control-Request-Method); '-' for none.
+sub matrix_with {
+    my ($with) = @_;
+    my %header = (
+        token  => sub { ('Approov-Token' => ApproovMint::mint()) },
+        alice  => sub { (Authorization => 'Basic ' . MIME::Base64::encode_base64('alice:pw', '')) },
+        bob    => sub { (Authorization => 'Basic ' . MIME::Base64::encode_base64('bob:pw', '')) },
+        origin => sub { (Origin => 'https://app.example') },
+        acrm   => sub { ('Access-Control-Request-Method' => 'POST') },
+    );
+    return () if $with eq '-';
+    return map { ($header{$_} or die "matrix_with: unknown '$_'")->() }
+           split /\+/, $with;
+}
+
+# Run a matrix: rows of { config, request ("METHOD target"), with, status,
+# reached ('yes', 'no', or '-' where nothing can tell), cache (optional:
+# 'HIT', or '!HIT' for anything else) }, one test each.  $send->(method,
+# target, headers...) makes a request and returns what http_request does.
+# "reached" is yes when the protected handler or backend ran for this
+# request (its X-Matrix-Id is in $hit_log, or the backend marked the
+# response) or its content reached the client.  Prints the table, with
+# what each row got, as test diagnostics.
+sub matrix_check {
+    my ($send, $hit_log, @rows) = @_;
+    my @table;
+    for my $row (@rows) {
+        my ($method, $target) = split ' ', $row->{request}, 2;
+        my $id = unique('matrix');
+        my $res = $send->($method, $target, 'X-Matrix-Id' => $id,
+                          matrix_with($row->{with}));
+        my ($code, $reached, $cache) = ('none', '?', '-');
+        if ($res) {
+            $code = $res->{code};
+            $reached = index(read_file($hit_log), "$id ") >= 0
+                    || $res->{body} =~ /matrix-protected-content/
+                    || defined $res->{headers}{'x-matrix-backend'}
+                ? 'yes' : 'no';
+            $cache = $res->{headers}{'x-cache'} // '-';
+            $cache =~ s/ .*//;
+        }
+        my $want = "$row->{status} reached=$row->{reached}";
+        my $got = "$code reached=" . ($row->{reached} eq '-' ? '-' : $reached);
+        if (defined $row->{cache}) {
+            $want .= " cache=$row->{cache}";
+            $got .= ' cache=' . ($row->{cache} eq '!HIT' && $cache ne 'HIT'
+                                 ? '!HIT' : $cache);
+        }
+        my $name = "$row->{config}: $row->{request} with $row->{with}";
+        Apache::Test::ok(Apache::TestUtil::t_cmp($got, $want, $name));
+        push @table, [ $row->{config}, $row->{request}, $row->{with}, $want,
+                       $got eq $want ? 'ok' : "GOT $got" ];
+    }
+    my @lines = ([ qw(config request with expected result) ], @table);
+    my @width = (0) x 5;
+    for my $line (@lines) {
+        for my $i (0 .. 4) {
+            $width[$i] = length $line->[$i] if length $line->[$i] > $width[$i];
+        }
+    }
+    for my $line (@lines) {
+        Apache::TestUtil::t_debug(join ' | ', (map { sprintf '%-*s', $width[$_], $line->[$_] } 0 .. 3),
+                                  $line->[4]);
+    }
+    return @table;
+}
+
+# A whole httpd.conf for a server of a test's own, in $dir: the test
+# server's MPM, then these lines.  Returns its path.
+sub httpd_conf {
+    my ($dir, $name, $port, @lines) = @_;
+    my $conf_dir = Apache::Test::vars('t_conf');
+    open my $in, '<', "$conf_dir/httpd.conf" or die "$conf_dir/httpd.conf: $!";
+    my ($mpm) = grep { /^\s*LoadModule\s+mpm_\w+_module\s/ } <$in>;
+    close $in;
+    my $path = "$dir/$name.conf";
+    open my $out, '>', $path or die "$path: $!";
+    print $out join "\n", qq{ServerRoot "$dir"}, qq{DefaultRuntimeDir "$dir"},
+        qq{PidFile "$dir/$name.pid"}, qq{ErrorLog "$dir/$name.error_log"},
+        'ServerName localhost', "Listen 127.0.0.1:$port", $mpm // '', @lines, '';
+    close $out or die "$path: $!";
+    return $path;
+}
+
+# Run the test server's httpd with these arguments: (exit status, output).
+sub run_httpd {
+    my (@args) = @_;
+    my $httpd = Apache::Test::vars('httpd');
+    my $out = `"$httpd" @args 2>&1`;
+    return ($? >> 8, $out);
+}
+
+# Start httpd on $conf (from httpd_conf) and wait for its pid file: true
+# when it runs.  stop_httpd stops it and waits for the pid file to go.
+sub start_httpd {
+    my ($conf) = @_;
+    (my $pid_file = $conf) =~ s/\.conf$/.pid/;
+    my ($status, $out) = run_httpd('-f', $conf, '-k', 'start');
+    Apache::TestUtil::t_debug("start $conf: exit $status: $out");
+    for (1 .. 100) {
+        last if -s $pid_file;
+        select undef, undef, undef, 0.05;
+    }
+    return $status == 0 && -s $pid_file;
+}
+
+sub stop_httpd {
+    my ($conf) = @_;
+    (my $pid_file = $conf) =~ s/\.conf$/.pid/;
+    run_httpd('-f', $conf, '-k', 'stop');
+    for (1 .. 100) {
+        return 1 unless -e $pid_file;
+        select undef, undef, undef, 0.05;
+    }
+    return 0;
 }
 
 1;

@@ -1,0 +1,64 @@
+# The integration matrix (issue 13), mod_cache's rows: a response to a
+# request in an "Approov On" scope is never stored, so no cache serves it
+# to a request without a token, with or without mod_cache's quick handler
+# (which serves a stored response before any access check), with the
+# disk and the socache provider, for a static file and a proxied backend.
+# Each open twin is the control: its second request is a cache hit, so a
+# stored protected response would be served.  See t/matrix.t for the
+# columns; "cache" is the X-Cache header (CacheHeader On).
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Apache::Test;
+use Apache::TestRequest ();
+use Apache::TestUtil;
+use ApproovTest qw(http_request matrix_check);
+
+my $hit_log = Apache::Test::vars('t_logs') . '/matrix_hits.log';
+
+# [ config, request, with, status, reached, cache ], for each host and
+# provider; the rows of one resource run in this order.
+sub rows_for {
+    my ($host, $p) = @_;
+    my $c = "/matrix/c/$p";
+    return (
+        [ "$host, $p, open file (control)",   "GET $c/open/ok.txt",        '-',     200, 'yes', '!HIT' ],
+        [ "$host, $p, open file (control)",   "GET $c/open/ok.txt",        '-',     200, 'yes', 'HIT' ],
+        [ "$host, $p, open proxy (control)",  "GET $c/open-proxy/ok.txt", '-',     200, 'yes', '!HIT' ],
+        [ "$host, $p, open proxy (control)",  "GET $c/open-proxy/ok.txt", '-',     200, 'yes', 'HIT' ],
+        [ "$host, $p, api file",              "GET $c/api/ok.txt",         'token', 200, 'yes', '!HIT' ],
+        [ "$host, $p, api file",              "GET $c/api/ok.txt",         '-',     401, 'no',  '!HIT' ],
+        [ "$host, $p, api file",              "HEAD $c/api/ok.txt",        '-',     401, '-',   '!HIT' ],
+        [ "$host, $p, api file",              "GET $c/api/ok.txt",         'token', 200, 'yes', '!HIT' ],
+        [ "$host, $p, api proxy",             "GET $c/api-proxy/ok.txt",  'token', 200, 'yes', '!HIT' ],
+        [ "$host, $p, api proxy",             "GET $c/api-proxy/ok.txt",  '-',     401, 'no',  '!HIT' ],
+        [ "$host, $p, api proxy",             "HEAD $c/api-proxy/ok.txt", '-',     401, 'no',  '!HIT' ],
+        [ "$host, $p, api proxy",             "GET $c/api-proxy/ok.txt",  'token', 200, 'yes', '!HIT' ],
+    );
+}
+
+my %hosts = ('quick handler On'  => 'matrix_cache_quick',
+             'quick handler Off' => 'matrix_cache_slow');
+my @runs = map { my $host = $_; map { [ $host, $_ ] } qw(disk socache) }
+           sort keys %hosts;
+
+plan tests => 12 * @runs;
+
+# Without Cache-Control, a file's freshness is 10 % of its age: a file
+# copied a moment ago would be stale at once, never a hit.
+my $file = Apache::Test::vars('documentroot') . '/matrix/res/ok.txt';
+utime time - 7200, time - 7200, $file or die "utime $file: $!";
+
+for my $run (@runs) {
+    my ($host, $provider) = @$run;
+    Apache::TestRequest::module($hosts{$host});
+    my $hostport = Apache::TestRequest::hostport();
+    Apache::TestRequest::module('default');
+    my @rows = map { { config => $_->[0], request => $_->[1], with => $_->[2],
+                       status => $_->[3], reached => $_->[4], cache => $_->[5] } }
+               rows_for($host, $provider);
+    matrix_check(sub { http_request($hostport, @_) }, $hit_log, @rows);
+}
