@@ -79,11 +79,14 @@ struct approov_key {
     const char *kid;            /* NULL: none */
     unsigned int algs;          /* bit set of the algorithms it verifies */
 
-    /* HMAC: digest states after absorbing key^ipad and key^opad. */
-    union {
-        SHA256_CTX sha256;
-        SHA512_CTX sha512;      /* also SHA-384 */
-    } inner, outer;
+    /* HMAC: for each digest of an algorithm it verifies, the states after
+     * absorbing key^ipad and key^opad. */
+    struct {
+        union {
+            SHA256_CTX sha256;
+            SHA512_CTX sha512;  /* also SHA-384 */
+        } inner, outer;
+    } hmac[SHA_COUNT];
 
     /* Public keys, with the digests fetched once at load time. */
     EVP_PKEY *pkey;
@@ -147,23 +150,14 @@ static apr_status_t wipe_hmac_key(void *data)
     return APR_SUCCESS;
 }
 
-approov_key_t *approov_key_hmac(apr_pool_t *p, approov_alg_e alg,
-                                const unsigned char *secret, apr_size_t len)
+/* Absorb key^ipad and key^opad into the digest states of one HMAC
+ * algorithm (RFC 2104). */
+static void prepare_hmac(approov_key_t *key, approov_alg_e alg,
+                         const unsigned char *secret, apr_size_t len)
 {
     unsigned char block[HMAC_BLOCK_MAX];
-    apr_size_t block_len;
-    approov_key_t *key;
-    int i;
-
-    if (alg <= APPROOV_ALG_NONE || alg >= APPROOV_ALG_COUNT
-        || algs[alg].family != FAMILY_HMAC || len == 0
-        || len > APPROOV_SECRET_MAX_LEN) {
-        return NULL;
-    }
-    key = apr_pcalloc(p, sizeof(*key));
-    apr_pool_cleanup_register(p, key, wipe_hmac_key, apr_pool_cleanup_null);
-    key->algs = ALG_BIT(alg);
-    block_len = alg == APPROOV_ALG_HS256 ? 64 : 128;
+    apr_size_t block_len = alg == APPROOV_ALG_HS256 ? 64 : 128;
+    int digest = algs[alg].digest, i;
 
     /* RFC 2104: a key longer than the block is hashed first. */
     memset(block, 0, sizeof(block));
@@ -179,7 +173,8 @@ approov_key_t *approov_key_hmac(apr_pool_t *p, approov_alg_e alg,
     }
     for (i = 0; i < 2; i++) {
         unsigned char pad = i == 0 ? 0x36 : 0x5c;
-        void *state = i == 0 ? (void *)&key->inner : (void *)&key->outer;
+        void *state = i == 0 ? (void *)&key->hmac[digest].inner
+                             : (void *)&key->hmac[digest].outer;
         apr_size_t j;
 
         for (j = 0; j < block_len; j++) {
@@ -204,10 +199,91 @@ approov_key_t *approov_key_hmac(apr_pool_t *p, approov_alg_e alg,
         }
     }
     OPENSSL_cleanse(block, sizeof(block));
+}
+
+/* The HMAC algorithms a secret of len bytes may verify: RFC 7518 3.2 wants
+ * a key at least as long as the hash output. */
+static unsigned int hmac_algs_for(apr_size_t len)
+{
+    unsigned int set = 0;
+    int alg;
+
+    if (len > APPROOV_SECRET_MAX_LEN) {
+        return 0;
+    }
+    for (alg = APPROOV_ALG_NONE + 1; alg < APPROOV_ALG_COUNT; alg++) {
+        if (algs[alg].family == FAMILY_HMAC
+            && len >= (apr_size_t)algs[alg].size) {
+            set |= ALG_BIT(alg);
+        }
+    }
+    return set;
+}
+
+/* A key verifying the HMAC algorithms of set, which the caller has
+ * checked against hmac_algs_for(len). */
+static approov_key_t *hmac_key(apr_pool_t *p, unsigned int set,
+                               const unsigned char *secret, apr_size_t len)
+{
+    approov_key_t *key = apr_pcalloc(p, sizeof(*key));
+    int alg;
+
+    apr_pool_cleanup_register(p, key, wipe_hmac_key, apr_pool_cleanup_null);
+    key->algs = set;
+    for (alg = APPROOV_ALG_NONE + 1; alg < APPROOV_ALG_COUNT; alg++) {
+        if (set & ALG_BIT(alg)) {
+            prepare_hmac(key, (approov_alg_e)alg, secret, len);
+        }
+    }
     return key;
 }
 
-/* The MAC of data under an HMAC key; returns its length (0: not HMAC). */
+approov_key_t *approov_key_hmac(apr_pool_t *p, approov_alg_e alg,
+                                const unsigned char *secret, apr_size_t len)
+{
+    if (alg <= APPROOV_ALG_NONE || alg >= APPROOV_ALG_COUNT
+        || !(hmac_algs_for(len) & ALG_BIT(alg))) {
+        return NULL;
+    }
+    return hmac_key(p, ALG_BIT(alg), secret, len);
+}
+
+/* The MAC of data with one of the key's HMAC algorithms. */
+static apr_size_t hmac_mac(const approov_key_t *key, approov_alg_e alg,
+                           const char *data, apr_size_t len,
+                           unsigned char *mac)
+{
+    int digest = algs[alg].digest;
+
+    if (alg == APPROOV_ALG_HS256) {
+        SHA256_CTX ctx = key->hmac[digest].inner.sha256;
+
+        SHA256_Update(&ctx, data, len);
+        SHA256_Final(mac, &ctx);
+        ctx = key->hmac[digest].outer.sha256;
+        SHA256_Update(&ctx, mac, 32);
+        SHA256_Final(mac, &ctx);
+        OPENSSL_cleanse(&ctx, sizeof(ctx));
+    }
+    else {
+        SHA512_CTX ctx = key->hmac[digest].inner.sha512;
+        apr_size_t size = (apr_size_t)algs[alg].size;
+
+        /* SHA384_Update and _Final are SHA512's with a shorter output. */
+        SHA512_Update(&ctx, data, len);
+        if (alg == APPROOV_ALG_HS384) SHA384_Final(mac, &ctx);
+        else SHA512_Final(mac, &ctx);
+        ctx = key->hmac[digest].outer.sha512;
+        SHA512_Update(&ctx, mac, size);
+        if (alg == APPROOV_ALG_HS384) SHA384_Final(mac, &ctx);
+        else SHA512_Final(mac, &ctx);
+        OPENSSL_cleanse(&ctx, sizeof(ctx));
+    }
+    return (apr_size_t)algs[alg].size;
+}
+
+/* The MAC of data under an HMAC key's first algorithm; returns its length
+ * (0: not HMAC). */
 apr_size_t approov_key_mac(const approov_key_t *key, const char *data,
                            apr_size_t len, unsigned char *mac)
 {
@@ -216,31 +292,7 @@ apr_size_t approov_key_mac(const approov_key_t *key, const char *data,
     if (alg == APPROOV_ALG_NONE || algs[alg].family != FAMILY_HMAC) {
         return 0;
     }
-    if (alg == APPROOV_ALG_HS256) {
-        SHA256_CTX ctx = key->inner.sha256;
-
-        SHA256_Update(&ctx, data, len);
-        SHA256_Final(mac, &ctx);
-        ctx = key->outer.sha256;
-        SHA256_Update(&ctx, mac, 32);
-        SHA256_Final(mac, &ctx);
-        OPENSSL_cleanse(&ctx, sizeof(ctx));
-    }
-    else {
-        SHA512_CTX ctx = key->inner.sha512;
-        apr_size_t size = (apr_size_t)algs[alg].size;
-
-        /* SHA384_Update and _Final are SHA512's with a shorter output. */
-        SHA512_Update(&ctx, data, len);
-        if (alg == APPROOV_ALG_HS384) SHA384_Final(mac, &ctx);
-        else SHA512_Final(mac, &ctx);
-        ctx = key->outer.sha512;
-        SHA512_Update(&ctx, mac, size);
-        if (alg == APPROOV_ALG_HS384) SHA384_Final(mac, &ctx);
-        else SHA512_Final(mac, &ctx);
-        OPENSSL_cleanse(&ctx, sizeof(ctx));
-    }
-    return (apr_size_t)algs[alg].size;
+    return hmac_mac(key, alg, data, len, mac);
 }
 
 /* ------------------------------------------------------------------ */
@@ -530,21 +582,39 @@ static const char *key_from_jwk(apr_pool_t *p, const cJSON *jwk,
     if (strcmp(kty, "oct") == 0) {
         unsigned char *k;
         apr_size_t k_len;
+        unsigned int set;
 
-        /* Without alg, a shared secret verifies HS256 only, Approov's
-         * default. */
-        if (alg == APPROOV_ALG_NONE) {
-            alg = APPROOV_ALG_HS256;
-        }
-        if (algs[alg].family != FAMILY_HMAC) {
+        if (alg != APPROOV_ALG_NONE && algs[alg].family != FAMILY_HMAC) {
             *unsupported = 1;
             return apr_psprintf(p, "alg %s does not fit kty oct",
                                 algs[alg].name);
         }
         k = jwk_bytes(p, jwk, "k", &k_len);
-        if (!k || !(key = approov_key_hmac(p, alg, k, k_len))) {
+        if (!k || k_len > APPROOV_SECRET_MAX_LEN) {
             return "an oct key without a valid base64url k";
         }
+        /* A key too short for its alg is weak, not of another kind: an
+         * error, as a short RSA modulus is.  Without alg, it verifies
+         * each HS algorithm its length allows. */
+        set = hmac_algs_for(k_len);
+        if (alg != APPROOV_ALG_NONE) {
+            if (!(set & ALG_BIT(alg))) {
+                OPENSSL_cleanse(k, k_len);
+                return apr_psprintf(p, "an oct key of %" APR_SIZE_T_FMT
+                                    " bytes is too short for %s (RFC 7518 "
+                                    "3.2: at least %d)", k_len,
+                                    algs[alg].name, algs[alg].size);
+            }
+            set = ALG_BIT(alg);
+        }
+        else if (!set) {
+            OPENSSL_cleanse(k, k_len);
+            return apr_psprintf(p, "an oct key of %" APR_SIZE_T_FMT
+                                " bytes is too short (RFC 7518 3.2: at "
+                                "least %d, for HS256)", k_len,
+                                APPROOV_SECRET_MIN_LEN);
+        }
+        key = hmac_key(p, set, k, k_len);
         OPENSSL_cleanse(k, k_len);
     }
     else {
@@ -664,7 +734,7 @@ approov_result_e approov_key_verify(const approov_key_t *key,
         if (sig_len != (apr_size_t)info->size) {
             return APPROOV_BAD_SIGNATURE;
         }
-        approov_key_mac(key, data, len, mac);
+        hmac_mac(key, alg, data, len, mac);
         ok = CRYPTO_memcmp(mac, sig, sig_len) == 0;
         OPENSSL_cleanse(mac, sizeof(mac));
         return ok ? APPROOV_VALID : APPROOV_BAD_SIGNATURE;

@@ -31,6 +31,10 @@
 /* Largest decoded shared secret, in bytes (Approov's is 64). */
 #define APPROOV_SECRET_MAX_LEN 1024
 
+/* Shortest: RFC 7518 3.2 wants an HMAC key at least as long as the hash
+ * output, 32 bytes for HS256 (48 for HS384, 64 for HS512). */
+#define APPROOV_SECRET_MIN_LEN 32
+
 typedef enum {
     APPROOV_VALID = 0,
     APPROOV_MISSING,        /* no token, or an empty one */
@@ -110,8 +114,9 @@ const char *approov_decode_secret(apr_pool_t *p, const char *text,
 /*
  * Prepare an HMAC key (HS256, HS384 or HS512): the inner and outer digest
  * states are computed here, once, so a verification hashes only the token.
- * The key material is wiped when p is cleared.  Returns NULL for an empty
- * or oversized secret.
+ * The key material is wiped when p is cleared.  Returns NULL for a secret
+ * shorter than the algorithm's hash output (RFC 7518 3.2: 32, 48 or 64
+ * bytes) or longer than APPROOV_SECRET_MAX_LEN.
  */
 approov_key_t *approov_key_hmac(apr_pool_t *p, approov_alg_e alg,
                                 const unsigned char *secret, apr_size_t len);
@@ -126,7 +131,9 @@ const char *approov_key_from_pem(apr_pool_t *p, const char *pem,
 /*
  * The keys of a JWK Set (RFC 7517): kty RSA, EC, OKP (Ed25519) or oct,
  * honouring alg (the key then verifies that algorithm only) and use (only
- * "sig").  Keys of an unsupported kind are skipped with a message pushed
+ * "sig").  An oct key shorter than its alg's hash output is an error;
+ * without alg it verifies the HS algorithms its length allows, and under
+ * 32 bytes is an error.  Keys of an unsupported kind are skipped with a message pushed
  * on warnings (const char *); a broken key or file returns an error and
  * leaves keys as it was.
  */
@@ -153,8 +160,9 @@ approov_result_e approov_key_verify(const approov_key_t *key,
                                     apr_size_t len, const unsigned char *sig,
                                     apr_size_t sig_len);
 
-/* The MAC of data under an HMAC key; returns its length, 0 for a key that
- * is not HMAC.  mac must hold 64 bytes. */
+/* The MAC of data under an HMAC key's first algorithm (approov_key_alg());
+ * returns its length, 0 for a key that is not HMAC.  mac must hold 64
+ * bytes. */
 apr_size_t approov_key_mac(const approov_key_t *key, const char *data,
                            apr_size_t len, unsigned char *mac);
 

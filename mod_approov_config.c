@@ -140,8 +140,10 @@ static const char *key_from_base64(apr_pool_t *p, const char *text,
     *key = approov_key_hmac(p, APPROOV_ALG_HS256, secret, len);
     OPENSSL_cleanse(secret, len);
     if (!*key) {
-        return apr_psprintf(p, "the decoded secret must be 1 to %d bytes "
-                            "long", APPROOV_SECRET_MAX_LEN);
+        return apr_psprintf(p, "the decoded secret is %" APR_SIZE_T_FMT
+                            " bytes long: it must be %d to %d (RFC 7518 "
+                            "3.2: an HS256 key is at least 32 bytes)", len,
+                            APPROOV_SECRET_MIN_LEN, APPROOV_SECRET_MAX_LEN);
     }
     return NULL;
 }

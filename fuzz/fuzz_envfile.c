@@ -15,8 +15,8 @@
  *  - a decoded secret re-encodes (padded standard base64, OpenSSL) to the
  *    input, once both are folded to the standard alphabet and stripped of
  *    '=';
- *  - approov_key_hmac() takes a decoded secret exactly when it is 1 to
- *    APPROOV_SECRET_MAX_LEN bytes long.
+ *  - approov_key_hmac() takes a decoded secret exactly when it is 32 (RFC
+ *    7518 3.2: SHA-256's output) to APPROOV_SECRET_MAX_LEN bytes long.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,7 +108,8 @@ static void check_secret(apr_pool_t *p, const char *text)
                    "the decoded secret does not re-encode to the input");
         FUZZ_CHECK((approov_key_hmac(p, APPROOV_ALG_HS256, secret,
                                      secret_len) != NULL)
-                   == (secret_len <= APPROOV_SECRET_MAX_LEN),
+                   == (secret_len >= 32
+                       && secret_len <= APPROOV_SECRET_MAX_LEN),
                    "approov_key_hmac and a %zu-byte secret",
                    (size_t)secret_len);
         free(std);

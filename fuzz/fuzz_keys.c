@@ -18,7 +18,8 @@
  * JWK, checked in the loader's order, one fate:
  *  - error: not an object; kty absent or not a string; kid, use or alg
  *    present but not a string; oct: k not non-empty strict base64url of at
- *    most APPROOV_SECRET_MAX_LEN bytes; RSA: n or e not non-empty strict
+ *    most APPROOV_SECRET_MAX_LEN bytes, or shorter than the output of its
+ *    alg's hash (EVP_MD_get_size), or without alg than SHA-256's; RSA: n or e not non-empty strict
  *    base64url, n under 2048 bits (BN_num_bits), e even or 1; EC: crv not
  *    a string, x or y not strict base64url of exactly the field size, or
  *    not a point of the curve (EC_KEY_set_public_key_affine_coordinates);
@@ -28,7 +29,8 @@
  *    P-384, P-521; OKP curve other than Ed25519; alg the kind of key does
  *    not allow;
  *  - loaded, verifying {alg} when alg is given, otherwise what the kind
- *    allows: oct HS256; RSA RS256..RS512 and PS256..PS512; EC exactly
+ *    allows: oct each of HS256, HS384, HS512 whose hash output is no longer
+ *    than k (RFC 7518 3.2); RSA RS256..RS512 and PS256..PS512; EC exactly
  *    ES256/ES384/ES512 by curve; Ed25519 EdDSA.
  * The file is an error when it is not a strict JSON object
  * (approov_json_parse_object()), has no "keys" array, has a JWK in error,
@@ -39,7 +41,8 @@
  * JWK; failure with a non-empty message and the key array as it was (it
  * holds a key beforehand, as in approov-token).  An oct key's
  * approov_key_mac() of a fixed message is OpenSSL's HMAC() keyed with the
- * decoded k, and approov_key_verify() takes that MAC and nothing else.
+ * decoded k with its first alg, and for each alg it verifies,
+ * approov_key_verify() takes OpenSSL's MAC and not one with a bit flipped.
  *
  * PEM: the reference reads the text with PEM_read_bio_PUBKEY() and wants,
  * for a text of at most 64 KiB: RSA of at least 2048 bits with an odd e
@@ -138,10 +141,13 @@ static const EVP_MD *alg_md(approov_alg_e alg)
     abort();
 }
 
-/* "ES256,EdDSA" for failure messages. */
+/* "ES256,EdDSA" for failure messages; two buffers in turn, for a message
+ * with two lists. */
 static const char *alg_list(unsigned int algs)
 {
-    static char buf[NNAMES * 6 + 1];
+    static char bufs[2][NNAMES * 6 + 1];
+    static int turn;
+    char *buf = bufs[turn ^= 1];
     size_t i;
 
     buf[0] = '\0';
@@ -339,31 +345,47 @@ static void check_public_key(const approov_key_t *key, EVP_PKEY *ref,
     }
 }
 
-static void check_hmac_key(const approov_key_t *key, approov_alg_e alg,
+static void check_hmac_key(const approov_key_t *key, unsigned int algs,
                            const unsigned char *k, size_t k_len,
                            const char *what)
 {
     unsigned char want[EVP_MAX_MD_SIZE], got[64];
     unsigned int want_len = 0;
     size_t got_len;
+    int alg, first = 1;
 
-    check_algs(key, BIT(alg), what);
-    check_bad_algs(key, BIT(alg), what);
-    if (!HMAC(alg_md(alg), k, (int)k_len, (const unsigned char *)message,
-              MESSAGE_LEN, want, &want_len)) {
-        abort();
+    check_algs(key, algs, what);
+    check_bad_algs(key, algs, what);
+    for (alg = APPROOV_ALG_NONE + 1; alg < APPROOV_ALG_COUNT; alg++) {
+        if (!(algs & BIT(alg))) {
+            continue;
+        }
+        if (!HMAC(alg_md((approov_alg_e)alg), k, (int)k_len,
+                  (const unsigned char *)message, MESSAGE_LEN, want,
+                  &want_len)) {
+            abort();
+        }
+        if (first) {
+            got_len = approov_key_mac(key, message, MESSAGE_LEN, got);
+            FUZZ_CHECK(got_len == want_len
+                       && memcmp(got, want, want_len) == 0,
+                       "%s: approov_key_mac() differs from OpenSSL's "
+                       "%s HMAC() with k", what,
+                       approov_alg_name((approov_alg_e)alg));
+            first = 0;
+        }
+        FUZZ_CHECK(approov_key_verify(key, (approov_alg_e)alg, message,
+                                      MESSAGE_LEN, want, want_len)
+                   == APPROOV_VALID,
+                   "%s: OpenSSL's %s MAC does not verify", what,
+                   approov_alg_name((approov_alg_e)alg));
+        want[want_len - 1] ^= 1;
+        FUZZ_CHECK(approov_key_verify(key, (approov_alg_e)alg, message,
+                                      MESSAGE_LEN, want, want_len)
+                   == APPROOV_BAD_SIGNATURE,
+                   "%s: a %s MAC with a bit flipped verifies", what,
+                   approov_alg_name((approov_alg_e)alg));
     }
-    got_len = approov_key_mac(key, message, MESSAGE_LEN, got);
-    FUZZ_CHECK(got_len == want_len && memcmp(got, want, want_len) == 0,
-               "%s: approov_key_mac() differs from OpenSSL's HMAC() with k",
-               what);
-    FUZZ_CHECK(approov_key_verify(key, alg, message, MESSAGE_LEN, want,
-                                  want_len) == APPROOV_VALID,
-               "%s: its own MAC does not verify", what);
-    want[want_len - 1] ^= 1;
-    FUZZ_CHECK(approov_key_verify(key, alg, message, MESSAGE_LEN, want,
-                                  want_len) == APPROOV_BAD_SIGNATURE,
-               "%s: a MAC with a bit flipped verifies", what);
 }
 
 /* ------------------------------------------------------------------ */
@@ -376,9 +398,8 @@ typedef struct {
     unsigned int algs;
     const char *kid;            /* in the cJSON tree */
     EVP_PKEY *pkey;             /* public keys */
-    unsigned char *secret;      /* oct: k decoded, and its alg */
+    unsigned char *secret;      /* oct: k decoded */
     size_t secret_len;
-    approov_alg_e hmac_alg;
 } model_key;
 
 static const cJSON *member(const cJSON *jwk, const char *name)
@@ -533,15 +554,27 @@ static jwk_fate model_jwk(const cJSON *jwk, model_key *mk)
     }
     mk->kid = kid ? kid->valuestring : NULL;
     if (strcmp(kty->valuestring, "oct") == 0) {
-        alg = alg == APPROOV_ALG_NONE ? APPROOV_ALG_HS256 : alg;
-        if (!(BIT(alg) & HMAC_ALGS)) {
+        unsigned int fits = 0;
+        size_t i;
+
+        if (alg != APPROOV_ALG_NONE && !(BIT(alg) & HMAC_ALGS)) {
             return JWK_SKIP;
         }
         mk->secret = member_bytes(jwk, "k", &mk->secret_len);
-        mk->hmac_alg = alg;
-        mk->algs = BIT(alg);
-        return mk->secret && mk->secret_len <= APPROOV_SECRET_MAX_LEN
-               ? JWK_LOAD : JWK_ERROR;
+        if (!mk->secret || mk->secret_len > APPROOV_SECRET_MAX_LEN) {
+            return JWK_ERROR;
+        }
+        /* RFC 7518 3.2: a key at least as long as the hash output. */
+        for (i = 0; i < NNAMES; i++) {
+            const EVP_MD *md = names[i].md ? names[i].md() : NULL;
+
+            if ((BIT(names[i].alg) & HMAC_ALGS)
+                && mk->secret_len >= (size_t)EVP_MD_get_size(md)) {
+                fits |= BIT(names[i].alg);
+            }
+        }
+        mk->algs = alg == APPROOV_ALG_NONE ? fits : fits & BIT(alg);
+        return mk->algs ? JWK_LOAD : JWK_ERROR;
     }
     if (strcmp(kty->valuestring, "RSA") == 0) fate = model_rsa(jwk, mk);
     else if (strcmp(kty->valuestring, "EC") == 0) fate = model_ec(jwk, mk);
@@ -587,7 +620,7 @@ static void check_loaded(const approov_key_t *key, const model_key *mk,
                "%s: kid %s, the JWK's is %s", what, kid ? kid : "(none)",
                mk->kid ? mk->kid : "(none)");
     if (mk->secret) {
-        check_hmac_key(key, mk->hmac_alg, mk->secret, mk->secret_len, what);
+        check_hmac_key(key, mk->algs, mk->secret, mk->secret_len, what);
     }
     else {
         check_public_key(key, mk->pkey, mk->algs, what);

@@ -555,6 +555,12 @@ def coordinate(name, member):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+# 32-byte oct keys (RFC 7518 3.2's least for HS256), base64url, for seeds
+# about the JSON around a key.
+K32 = b64url(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef")
+K32B = b64url(b"BCDEFGHIJKLMNOPQRSTUVWXYZabcdefg")
+
+
 def keys_corpus():
     t = "keys"
     for name in ["es384", "es521", "rsa3072", "rsa1024", "rsapss2048",
@@ -626,12 +632,21 @@ def keys_corpus():
     write(t, "jwks-oct-1025", jwks({"kty": "oct", "k": b64url_str(
         b"\xa5" * 1025)}))
     write(t, "jwks-oct-one-byte", jwks({"kty": "oct", "k": "AA"}))
+    # RFC 7518 3.2: at least the hash output, 32, 48, 64 bytes; without
+    # alg, the HS algorithms the length allows.
+    for n in (31, 32, 47, 48, 63, 64):
+        write(t, "jwks-oct-%d" % n, jwks({"kty": "oct", "kid": "k%d" % n,
+                                          "k": b64url_str(b"\x5a" * n)}))
+    for alg, n in (("HS256", 31), ("HS256", 32), ("HS384", 47),
+                   ("HS384", 48), ("HS512", 63), ("HS512", 64)):
+        write(t, "jwks-oct-%s-%d" % (alg.lower(), n), jwks(
+            {"kty": "oct", "alg": alg, "k": b64url_str(b"\x5a" * n)}))
     write(t, "jwks-oct-empty-k", jwks({"kty": "oct", "k": ""}))
     write(t, "jwks-oct-padded-k", jwks({"kty": "oct", "k": "QQ=="}))
     write(t, "jwks-oct-noncanonical-k", jwks({"kty": "oct", "k": "QR"}))
     write(t, "jwks-oct-std-alphabet-k", jwks({"kty": "oct", "k": "+/+/"}))
     write(t, "jwks-oct-alg-rs256", jwks(
-        {"kty": "oct", "alg": "RS256", "k": "QUJD"}, jwk("es256")))
+        {"kty": "oct", "alg": "RS256", "k": K32.decode()}, jwk("es256")))
     # alg: variations, unknown names, mismatches (skipped), wrong types.
     for name, key in [
             ("alg-es384-on-p256", jwk("es256", alg="ES384")),
@@ -707,18 +722,22 @@ def keys_corpus():
     write(t, "jwks-extra-members", jwks(jwk("es256", x5c=["MIIB"],
                                             key_ops=["verify"], d="AA"),
                                         other={"keys": 1}))
-    write(t, "jwks-keys-object", b'{"keys":{"kty":"oct","k":"QUJD"}}')
+    write(t, "jwks-keys-object",
+          b'{"keys":{"kty":"oct","k":"' + K32 + b'"}}')
     write(t, "jwks-keys-missing", json.dumps(jwk("es256")).encode())
-    write(t, "jwks-keys-escaped", b'{"\\u006beys":[{"kty":"oct","k":"QUJD"}]}')
-    write(t, "jwks-keys-twice", b'{"keys":[],"keys":[{"kty":"oct","k":"QUJD"}]}')
-    write(t, "jwks-member-twice", b'{"keys":[{"kty":"oct","k":"QUJD",'
-          b'"k":"QUJE"}]}')
+    write(t, "jwks-keys-escaped",
+          b'{"\\u006beys":[{"kty":"oct","k":"' + K32 + b'"}]}')
+    write(t, "jwks-keys-twice",
+          b'{"keys":[],"keys":[{"kty":"oct","k":"' + K32 + b'"}]}')
+    write(t, "jwks-member-twice", b'{"keys":[{"kty":"oct","k":"' + K32
+          + b'","k":"' + K32B + b'"}]}')
     write(t, "jwks-trailing-junk", jwks(jwk("es256")) + b"x")
-    write(t, "jwks-not-object", b'[{"kty":"oct","k":"QUJD"}]')
+    write(t, "jwks-not-object", b'[{"kty":"oct","k":"' + K32 + b'"}]')
     write(t, "jwks-empty-object", b"{}")
-    write(t, "jwks-deep", b'{"keys":[{"kty":"oct","k":"QUJD","x":'
+    write(t, "jwks-deep", b'{"keys":[{"kty":"oct","k":"' + K32 + b'","x":'
           + b"[" * 13 + b"]" * 13 + b"}]}")
-    write(t, "jwks-too-deep", b'{"keys":[{"kty":"oct","k":"QUJD","x":'
+    write(t, "jwks-too-deep", b'{"keys":[{"kty":"oct","k":"' + K32
+          + b'","x":'
           + b"[" * 14 + b"]" * 14 + b"}]}")
 
 

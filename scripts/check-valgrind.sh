@@ -23,7 +23,9 @@
 #     values, bad free...): valgrind's ERROR SUMMARY is 0;
 #   - no block "definitely lost" whose allocation stack passes through
 #     mod_approov (httpd and its libraries leave some of their own at exit:
-#     those are reported, not counted).
+#     those are reported, not counted).  OpenSSL's one-time global set-up,
+#     which mod_approov happens to trigger first, is suppressed by
+#     scripts/valgrind-openssl.supp (it says why).
 # The last line printed is "valgrind: N passed, N failed".
 
 set -u
@@ -66,6 +68,12 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# Where the nobody user can read it, as the module's copy.
+if ! cp scripts/valgrind-openssl.supp "$vg/openssl.supp" \
+   || ! chmod 0644 "$vg/openssl.supp"; then
+    echo "check-valgrind: cannot copy scripts/valgrind-openssl.supp" >&2
+    failed=1; summary; exit 1
+fi
 
 # --keep-debuginfo: httpd unloads the module before valgrind looks for
 # leaks; without it a leaked block's stack would show "???".
@@ -78,7 +86,8 @@ for arg in "\$@"; do
                 --log-file="$vg/valgrind.%p.log" --num-callers=40 \\
                 --track-origins=no --leak-check=full \\
                 --show-leak-kinds=definite --errors-for-leak-kinds=none \\
-                --keep-debuginfo=yes "$httpd" "\$@"
+                --keep-debuginfo=yes --suppressions="$vg/openssl.supp" \\
+                "$httpd" "\$@"
             ;;
     esac
 done
@@ -123,6 +132,7 @@ for log in "${logs[@]}"; do
     pids+="$(basename "$log" .log | sed 's/^valgrind\.//') "
 done
 servers=0 server_ok=0 crashes=0 errors=0 approov_lost=0 other_lost=0
+in_exit_lost=0
 for log in "${logs[@]}"; do
     parent=$(sed -nE 's/^==[0-9]+== Parent PID: ([0-9]+).*/\1/p' "$log" | head -n 1)
     if [ -n "$parent" ] && [ "${pids#* $parent }" = "$pids" ]; then
@@ -142,6 +152,20 @@ for log in "${logs[@]}"; do
     fi
     n=$(sed -nE 's/.*ERROR SUMMARY: ([0-9]+) errors.*/\1/p' "$log" | tail -n 1)
     errors=$((errors + ${n:-0}))
+    # A process killed part-way through its exit handlers (mod_cgid's
+    # daemon: httpd sends it SIGHUP, it calls exit(), and the SIGTERM that
+    # follows can land inside OpenSSL's atexit cleanup) has tables half
+    # freed, and what they still pointed to shows as lost: its loss
+    # records say nothing about leaks.  Counted apart, not failed.
+    if awk '/Process terminating with default action of signal/ { t = 1; next }
+            t && /^==[0-9]+== *$/ { exit }
+            t && /__run_exit_handlers/ { found = 1; exit }
+            END { exit !found }' "$log"; then
+        n=$(grep -c 'definitely lost in loss record' "$log")
+        echo "check-valgrind: $(basename "$log"): killed during its exit handlers; $n loss records not counted"
+        in_exit_lost=$((in_exit_lost + n))
+        continue
+    fi
     # Loss records: from "... definitely lost in loss record ..." up to the
     # blank line that ends the record's stack.
     n=$(awk '/definitely lost in loss record/ { rec = 1; hit = 0; next }
@@ -178,7 +202,7 @@ for log in "${logs[@]}"; do
     grep -E 'definitely lost:|indirectly lost:' "$log" | tail -n 2 | sed "s|^|$(basename "$log"): |"
 done
 if [ "$approov_lost" = 0 ]; then
-    echo "check-valgrind: definitely lost blocks allocated through mod_approov: 0 (others, httpd's and its libraries': $other_lost)"
+    echo "check-valgrind: definitely lost blocks allocated through mod_approov: 0 (others, httpd's and its libraries': $other_lost; in processes killed during exit: $in_exit_lost)"
     passed=$((passed + 1))
 else
     echo "check-valgrind: definitely lost blocks allocated through mod_approov: $approov_lost: FAILED"

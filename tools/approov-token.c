@@ -118,9 +118,14 @@ static const approov_key_t *load_key(apr_pool_t *p, const char *secret,
     if ((err = approov_decode_secret(p, secret, &bytes, &len)) != NULL) {
         die(err);
     }
+    /* The module's rule for minting too: a token from a secret it would
+     * refuse could never be verified. */
     key = approov_key_hmac(p, APPROOV_ALG_HS256, bytes, len);
     if (!key) {
-        die("the decoded secret is too long");
+        die(apr_psprintf(p, "the decoded secret is %" APR_SIZE_T_FMT
+                         " bytes long: it must be %d to %d (RFC 7518 3.2)",
+                         len, APPROOV_SECRET_MIN_LEN,
+                         APPROOV_SECRET_MAX_LEN));
     }
     return key;
 }

@@ -697,10 +697,13 @@ static void test_decode_secret_rejects_bad_text(void)
 
 static void test_decode_secret_keeps_nul_bytes(void)
 {
-    /* interior NUL: a strlen() anywhere would cut the key to "\x01\x02" */
-    static const unsigned char inner[] = { 0x01, 0x02, 0x00, 0x03, 0x04 };
+    /* interior NUL: a strlen() anywhere would cut the key to "\x01\x02";
+     * 32 bytes, the shortest secret keyed */
+    static const unsigned char inner[32] = { 0x01, 0x02, 0x00, 0x03, 0x04,
+                                             [31] = 0x05 };
     /* leading NULs: a strlen() would make the key empty */
-    static const unsigned char leading[] = { 0x00, 0x00, 0x00, 0x7F, 0x80 };
+    static const unsigned char leading[32] = { 0x00, 0x00, 0x00, 0x7F, 0x80,
+                                               [31] = 0x81 };
     const unsigned char *secrets[2] = { inner, leading };
     size_t lens[2] = { sizeof(inner), sizeof(leading) };
     int i;
@@ -750,10 +753,10 @@ static void test_key_hmac_rejects_empty_and_oversized(void)
 }
 
 /* Secrets longer than the SHA-256 block are hashed first (RFC 2104); the
- * block-sized and one-byte secrets take the other paths. */
+ * block-sized and shorter secrets take the other paths. */
 static void test_key_hmac_any_secret_length_matches_openssl(void)
 {
-    static const size_t lens[] = { 1, 32, 63, 64, 65, 100, 1024 };
+    static const size_t lens[] = { 32, 33, 63, 64, 65, 100, 1024 };
     unsigned char secret[1024];
     size_t i;
 
@@ -776,6 +779,10 @@ static void test_key_hmac_any_secret_length_matches_openssl(void)
     }
 }
 
+/* Two 32-byte oct keys, base64url: "ABCD...abcdef" and "BCDE...bcdefg". */
+#define K1 "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY"
+#define K2 "QkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWmFiY2RlZmc"
+
 /* A JWK Set, from an exactly sized copy, into keys. */
 static const char *load_jwks(const char *text, apr_array_header_t *keys,
                              apr_array_header_t *warnings)
@@ -793,11 +800,11 @@ static const char *load_jwks(const char *text, apr_array_header_t *keys,
 static void test_jwks_use_must_be_a_string(void)
 {
     static const char *const bad[] = {
-        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\",\"use\":1}]}",
-        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\",\"use\":null}]}",
-        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\",\"use\":[\"sig\"]}]}",
-        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\",\"use\":true},"
-        "{\"kty\":\"oct\",\"k\":\"QUJE\",\"kid\":\"b\"}]}",
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\",\"use\":1}]}",
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\",\"use\":null}]}",
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\",\"use\":[\"sig\"]}]}",
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\",\"use\":true},"
+        "{\"kty\":\"oct\",\"k\":\"" K2 "\",\"kid\":\"b\"}]}",
     };
     apr_array_header_t *keys, *warnings;
     const char *err;
@@ -812,8 +819,8 @@ static void test_jwks_use_must_be_a_string(void)
     }
     keys = apr_array_make(tp, 1, sizeof(approov_key_t *));
     warnings = apr_array_make(tp, 1, sizeof(const char *));
-    err = load_jwks("{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\",\"use\":"
-                    "\"sig\"},{\"kty\":\"oct\",\"k\":\"QUJE\",\"use\":"
+    err = load_jwks("{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\",\"use\":"
+                    "\"sig\"},{\"kty\":\"oct\",\"k\":\"" K2 "\",\"use\":"
                     "\"enc\",\"kid\":\"b\"}]}", keys, warnings);
     CHECKF(!err && keys->nelts == 1 && warnings->nelts == 1,
            "error %s, %d keys, %d warnings", shows(err), keys->nelts,
@@ -831,13 +838,13 @@ static void test_jwks_error_adds_no_key(void)
     const char *err;
 
     *(approov_key_t **)apr_array_push(keys) = dummy_key;
-    err = load_jwks("{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\"},"
-                    "{\"kty\":\"oct\",\"k\":\"QUJE\",\"kid\":\"b\"},"
+    err = load_jwks("{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\"},"
+                    "{\"kty\":\"oct\",\"k\":\"" K2 "\",\"kid\":\"b\"},"
                     "{\"kty\":\"oct\",\"k\":\"\"}]}", keys, warnings);
     CHECKF(err && strstr(err, "key 2"), "error %s", shows(err));
     CHECKF(keys->nelts == 1 && APPROOV_KEY_AT(keys, 0) == dummy_key,
            "%d keys", keys->nelts);
-    err = load_jwks("{\"keys\":[{\"kty\":\"oct\",\"k\":\"QUJD\"}]}", keys,
+    err = load_jwks("{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\"}]}", keys,
                     warnings);
     CHECKF(!err && keys->nelts == 2 && APPROOV_KEY_AT(keys, 0) == dummy_key,
            "error %s, %d keys", shows(err), keys->nelts);
@@ -874,6 +881,176 @@ static void test_jwks_rsa_exponent(void)
                              && keys->nelts == 0,
                "e %s: error %s, %d keys", cases[i].e, shows(err),
                keys->nelts);
+    }
+}
+
+/* RFC 7518 3.2: "A key of the same size as the hash output ... or larger
+ * MUST be used" with HS256, HS384, HS512. */
+static const struct {
+    approov_alg_e alg;
+    const char *name;
+    const EVP_MD *(*md)(void);
+    size_t min;
+} hs[] = {
+    { APPROOV_ALG_HS256, "HS256", EVP_sha256, 32 },
+    { APPROOV_ALG_HS384, "HS384", EVP_sha384, 48 },
+    { APPROOV_ALG_HS512, "HS512", EVP_sha512, 64 },
+};
+#define NHS (sizeof(hs) / sizeof(hs[0]))
+
+/* A valid token of alg hs[i], its MAC made by OpenSSL's HMAC(). */
+static const char *mint_hs(size_t i, const unsigned char *key, size_t key_len)
+{
+    const char *seg1 = b64u(apr_psprintf(tp, "{\"alg\":\"%s\",\"typ\":"
+                                         "\"JWT\"}", hs[i].name));
+    const char *seg2 = b64u(valid_payload());
+    const char *input = apr_pstrcat(tp, seg1, ".", seg2, NULL);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+
+    if (!HMAC(hs[i].md(), key, (int)key_len, (const unsigned char *)input,
+              strlen(input), mac, &mac_len)) {
+        abort();
+    }
+    return with_mac(seg1, seg2, mac, mac_len);
+}
+
+static const unsigned char *hs_secret(void)
+{
+    static unsigned char secret[65];
+    size_t i;
+
+    for (i = 0; i < sizeof(secret); i++) {
+        secret[i] = (unsigned char)(i * 13 + 5);
+    }
+    return secret;
+}
+
+/* Tokens of each HS alg against key: VALID for the algs in want (a bit
+ * per index of hs[]), BAD_ALG for the others. */
+static void expect_hs_algs(const char *what, const approov_key_t *key,
+                           const unsigned char *secret, size_t len,
+                           unsigned int want)
+{
+    size_t j;
+
+    for (j = 0; j < NHS; j++) {
+        EXPECT_AT(apr_psprintf(tp, "%s, %s token", what, hs[j].name), key,
+                  mint_hs(j, secret, len), 0, NOW_S,
+                  (want & (1u << j)) ? APPROOV_VALID : APPROOV_BAD_ALG);
+    }
+}
+
+/* approov_key_hmac() refuses a secret one byte shorter than the hash
+ * output, and keys one of exactly that length for its alg only. */
+static void test_key_hmac_at_least_the_hash_output(void)
+{
+    const unsigned char *secret = hs_secret();
+    size_t i;
+
+    for (i = 0; i < NHS; i++) {
+        approov_key_t *key;
+
+        CHECKF(approov_key_hmac(tp, hs[i].alg, secret, hs[i].min - 1)
+               == NULL, "%s keyed with %lu bytes", hs[i].name,
+               (unsigned long)(hs[i].min - 1));
+        key = approov_key_hmac(tp, hs[i].alg, secret, hs[i].min);
+        CHECKF(key != NULL, "%s refused %lu bytes", hs[i].name,
+               (unsigned long)hs[i].min);
+        if (key) {
+            expect_hs_algs(apr_psprintf(tp, "%s key of %lu bytes",
+                                        hs[i].name,
+                                        (unsigned long)hs[i].min),
+                           key, secret, hs[i].min, 1u << i);
+        }
+    }
+}
+
+/* An oct JWK of len bytes of hs_secret(), with alg when given. */
+static const char *oct_jwks(const char *alg, size_t len)
+{
+    return apr_psprintf(tp, "{\"keys\":[{\"kty\":\"oct\",%s%s%s\"k\":"
+                        "\"%s\"}]}", alg ? "\"alg\":\"" : "",
+                        alg ? alg : "", alg ? "\"," : "",
+                        b64_encode(hs_secret(), len, B64URL, 0));
+}
+
+/* An oct key pinned by alg and shorter than its hash output is an error
+ * (the set adds no key); at the boundary it loads and verifies that alg
+ * only. */
+static void test_jwks_oct_pinned_key_length(void)
+{
+    const unsigned char *secret = hs_secret();
+    size_t i, len;
+
+    for (i = 0; i < NHS; i++) {
+        for (len = hs[i].min - 1; len <= hs[i].min; len++) {
+            apr_array_header_t *keys =
+                apr_array_make(tp, 2, sizeof(approov_key_t *));
+            apr_array_header_t *warnings =
+                apr_array_make(tp, 1, sizeof(const char *));
+            const char *what = apr_psprintf(tp, "oct %s key of %lu bytes",
+                                            hs[i].name, (unsigned long)len);
+            const char *err;
+
+            *(approov_key_t **)apr_array_push(keys) = dummy_key;
+            err = load_jwks(oct_jwks(hs[i].name, len), keys, warnings);
+            if (len < hs[i].min) {
+                CHECKF(err && strstr(err, "too short")
+                       && strstr(err, hs[i].name) && keys->nelts == 1
+                       && warnings->nelts == 0,
+                       "%s: error %s, %d keys, %d warnings", what,
+                       shows(err), keys->nelts, warnings->nelts);
+                continue;
+            }
+            CHECKF(!err && keys->nelts == 2 && warnings->nelts == 0,
+                   "%s: error %s, %d keys", what, shows(err), keys->nelts);
+            if (!err && keys->nelts == 2) {
+                expect_hs_algs(what, APPROOV_KEY_AT(keys, 1), secret, len,
+                               1u << i);
+            }
+        }
+    }
+}
+
+/* Without alg, an oct key verifies each HS alg its length allows (HS256
+ * from 32 bytes, HS384 from 48, HS512 from 64); under 32 bytes it is an
+ * error, as a weak RSA key is, not a key skipped. */
+static void test_jwks_oct_unpinned_key_length(void)
+{
+    static const struct { size_t len; unsigned int algs; } cases[] = {
+        { 31, 0 }, { 32, 1 }, { 47, 1 }, { 48, 3 }, { 63, 3 }, { 64, 7 },
+        { 65, 7 },
+    };
+    const unsigned char *secret = hs_secret();
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        apr_array_header_t *keys = apr_array_make(tp, 1,
+                                                  sizeof(approov_key_t *));
+        apr_array_header_t *warnings =
+            apr_array_make(tp, 1, sizeof(const char *));
+        const char *what = apr_psprintf(tp, "oct key of %lu bytes, no alg",
+                                        (unsigned long)cases[i].len);
+        const char *err = load_jwks(oct_jwks(NULL, cases[i].len), keys,
+                                    warnings);
+
+        if (!cases[i].algs) {
+            CHECKF(err && strstr(err, "too short") && keys->nelts == 0
+                   && warnings->nelts == 0,
+                   "%s: error %s, %d keys, %d warnings", what, shows(err),
+                   keys->nelts, warnings->nelts);
+            continue;
+        }
+        CHECKF(!err && keys->nelts == 1, "%s: error %s, %d keys", what,
+               shows(err), keys->nelts);
+        if (!err && keys->nelts == 1) {
+            CHECKF(approov_key_alg(APPROOV_KEY_AT(keys, 0))
+                   == APPROOV_ALG_HS256, "%s: first alg %d", what,
+                   (int)approov_key_alg(APPROOV_KEY_AT(keys, 0)));
+            expect_hs_algs(what, APPROOV_KEY_AT(keys, 0), secret,
+                           cases[i].len, cases[i].algs);
+        }
     }
 }
 
@@ -2318,6 +2495,9 @@ int main(int argc, char **argv)
     RUN(test_jwks_use_must_be_a_string);
     RUN(test_jwks_error_adds_no_key);
     RUN(test_jwks_rsa_exponent);
+    RUN(test_key_hmac_at_least_the_hash_output);
+    RUN(test_jwks_oct_pinned_key_length);
+    RUN(test_jwks_oct_unpinned_key_length);
     RUN(test_rfc7515_a1_example);
     RUN(test_rfc7515_a1_leeway);
     RUN(test_dummy_secret_tokens_are_valid);

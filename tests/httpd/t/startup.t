@@ -1,6 +1,7 @@
 # httpd refuses to start, and "httpd -t" says why, when a secret is
-# missing, empty or badly encoded, when an env file is missing or lacks the
-# variable, or when a value is out of range.  Each case is a small config
+# missing, empty, badly encoded or shorter than RFC 7518 3.2 allows, when an
+# env file is missing or lacks the variable, or when a value is out of
+# range.  Each case is a small config
 # of its own, checked with the same httpd and module as the rest.
 use strict;
 use warnings FATAL => 'all';
@@ -13,7 +14,10 @@ use Apache::TestUtil;
 use File::Temp qw(tempdir);
 use IO::Socket::INET ();
 use Time::HiRes qw(sleep);
-use ApproovMint qw(%SECRET mint);
+use Digest::SHA qw(hmac_sha256 hmac_sha384 hmac_sha512);
+use JSON::PP ();
+use MIME::Base64 qw(encode_base64);
+use ApproovMint qw(%SECRET mint b64url);
 
 my $httpd = Apache::Test::vars('httpd');
 my $module = $ENV{APPROOV_TEST_MODULE};
@@ -51,6 +55,27 @@ write_file('no-variable.env', "# nothing here\nOTHER_SECRET=$main\n");
 write_file('bad-value.env', "APPROOV_BASE64_SECRET=not*base64!\n");
 write_file('empty-value.env', "APPROOV_BASE64_SECRET=\n");
 write_file('twice.env', "APPROOV_BASE64_SECRET=$main\nAPPROOV_BASE64_SECRET=$main\n");
+
+# RFC 7518 3.2: an HMAC key at least as long as the hash output, 32 bytes
+# for HS256 (48 for HS384, 64 for HS512).  Secrets of n bytes:
+sub secret_of { my ($n) = @_; return join '', map { chr(($_ * 37 + 11) % 256) } 1 .. $n }
+my $b31 = encode_base64(secret_of(31), '');
+my $b32 = encode_base64(secret_of(32), '');
+write_file('short.env', "APPROOV_BASE64_SECRET=$b31\n");
+write_file('just-long-enough.env', "APPROOV_BASE64_SECRET=$b32\n");
+# ... and JWK Sets of one oct key of n bytes, with alg or without.
+sub oct_jwks {
+    my ($name, $n, $alg) = @_;
+    my %key = (kty => 'oct', k => b64url(secret_of($n)));
+    $key{alg} = $alg if $alg;
+    return write_file($name, JSON::PP->new->canonical->encode({ keys => [ \%key ] }));
+}
+oct_jwks("oct-$_.jwks", $_) for 31, 32, 48, 64;
+oct_jwks('oct-hs256-31.jwks', 31, 'HS256');
+oct_jwks('oct-hs384-47.jwks', 47, 'HS384');
+oct_jwks('oct-hs384-48.jwks', 48, 'HS384');
+oct_jwks('oct-hs512-63.jwks', 63, 'HS512');
+oct_jwks('oct-hs512-64.jwks', 64, 'HS512');
 
 # A whole httpd.conf around some lines.
 sub config {
@@ -104,6 +129,12 @@ my @cases = (
     [ 'public-keys-kids',   "ApproovPublicKeyFile $keys/ec.pub.pem ec\nApproovPublicKeyFile $keys/ed25519.pub.pem ed\nApproovBase64Secret $main\n$on" ],
     [ 'jwks',               "ApproovJWKSFile $keys/jwks.json\n$on" ],
     [ 'rotation',           "ApproovBase64Secret $main 2025\nApproovBase64Secret $SECRET{directive} 2026\n$on" ],
+    [ 'secret-32-bytes',    "ApproovBase64Secret $b32\n$on" ],
+    [ 'env-file-32-bytes',  "ApproovEnvFile just-long-enough.env\n$on" ],
+    [ 'process-env-32-bytes', $on, $b32 ],
+    [ 'jwks-oct-32',        "ApproovJWKSFile oct-32.jwks\n$on" ],
+    [ 'jwks-oct-hs384-48',  "ApproovJWKSFile oct-hs384-48.jwks\n$on" ],
+    [ 'jwks-oct-hs512-64',  "ApproovJWKSFile oct-hs512-64.jwks\n$on" ],
 
     # These must not start.
     [ 'no-secret', $on, undef,
@@ -118,6 +149,24 @@ my @cases = (
       [ qr/ApproovBase64Secret/, qr/line \d+ of \Q$dir\E\/bad-base64-space\.conf/ ] ],
     [ 'empty-secret', "ApproovBase64Secret \"\"\n$on", undef,
       [ qr/ApproovBase64Secret/, qr/line \d+ of \Q$dir\E\/empty-secret\.conf/ ] ],
+    [ 'secret-31-bytes', "ApproovBase64Secret $b31\n$on", undef,
+      [ qr/ApproovBase64Secret/, qr/line \d+ of \Q$dir\E\/secret-31-bytes\.conf/,
+        qr/31 bytes/ ] ],
+    [ 'secret-31-bytes-with-kid', "ApproovBase64Secret $b31 2026\nApproovBase64Secret $main 2025\n$on", undef,
+      [ qr/ApproovBase64Secret/, qr/31 bytes/ ] ],
+    [ 'env-file-31-bytes', "ApproovEnvFile short.env\n$on", $SECRET{procenv},
+      [ qr/ApproovEnvFile/, qr/\Q$dir\E\/short\.env/, qr/31 bytes/ ] ],
+    [ 'process-env-31-bytes', $on, $b31,
+      [ qr/APPROOV_BASE64_SECRET in httpd's environment/, qr/31 bytes/,
+        qr/Approov On at \Q$dir\E\/process-env-31-bytes\.conf/ ] ],
+    [ 'jwks-oct-31', "ApproovJWKSFile oct-31.jwks\n$on", undef,
+      [ qr/ApproovJWKSFile/, qr/\Q$dir\E\/oct-31\.jwks/, qr/31 bytes is too short/ ] ],
+    [ 'jwks-oct-hs256-31', "ApproovJWKSFile oct-hs256-31.jwks\n$on", undef,
+      [ qr/ApproovJWKSFile/, qr/oct-hs256-31\.jwks/, qr/too short for HS256/ ] ],
+    [ 'jwks-oct-hs384-47', "ApproovJWKSFile oct-hs384-47.jwks\n$on", undef,
+      [ qr/ApproovJWKSFile/, qr/oct-hs384-47\.jwks/, qr/too short for HS384/ ] ],
+    [ 'jwks-oct-hs512-63', "ApproovJWKSFile oct-hs512-63.jwks\n$on", undef,
+      [ qr/ApproovJWKSFile/, qr/oct-hs512-63\.jwks/, qr/too short for HS512/ ] ],
     [ 'missing-env-file', "ApproovEnvFile missing.env\n$on", $SECRET{procenv},
       [ qr/ApproovEnvFile/, qr/\Q$dir\E\/missing\.env/ ] ],
     [ 'env-file-without-variable', "ApproovEnvFile no-variable.env\n$on", $SECRET{procenv},
@@ -208,7 +257,7 @@ my @scopes = (
 my $tests = 0;
 $tests += 1 + ($_->[3] ? @{ $_->[3] } : 0) for @cases;
 $tests += $_->[3] ? 1 + 3 : 2 + 2 for @scopes;
-plan tests => $tests + 3 + 3 + 4;
+plan tests => $tests + 3 + 3 + 3 + 4 + 5;
 
 for my $case (@cases) {
     my ($name, $body, $secret, $errors) = @$case;
@@ -242,6 +291,18 @@ ok t_cmp($status != 0 ? 'refused' : 'started', 'refused',
 ok t_cmp(-e "$dir/start-no-secret.pid" ? 'pid file' : 'no pid file',
          'no pid file', 'and no server runs');
 ok t_cmp($out, qr/Approov On/, 'and it says why');
+
+# ... and with a secret too short for HS256.
+$port = free_port();
+$conf = config('start-short-secret', "ApproovBase64Secret $b31\n$on", $port);
+($status, $out) = run_httpd(undef, '-f', $conf, '-k', 'start');
+t_debug("start-short-secret: exit $status: $out");
+sleep 0.5;
+ok t_cmp($status != 0 ? 'refused' : 'started', 'refused',
+         'with a 31-byte secret, httpd -k start fails');
+ok t_cmp(-e "$dir/start-short-secret.pid" ? 'pid file' : 'no pid file',
+         'no pid file', 'and no server runs');
+ok t_cmp($out, qr/ApproovBase64Secret.*31 bytes/, 'and it says why');
 
 # Servers this test starts, stopped at the end should the test die first.
 my @pid_files;
@@ -356,3 +417,42 @@ sub read_conf {
     local $/;
     return scalar <$in>;
 }
+
+# An oct JWK without alg verifies the HS algorithms its length allows:
+# HS256 from 32 bytes, HS384 from 48, HS512 from 64; a token of a longer
+# hash is bad_alg.  Tokens signed here by Digest::SHA.
+my %hmac = (HS256 => \&hmac_sha256, HS384 => \&hmac_sha384,
+            HS512 => \&hmac_sha512);
+sub hs_token {
+    my ($alg, $key) = @_;
+    my $input = b64url(qq({"alg":"$alg","typ":"JWT"})) . '.'
+              . b64url('{"exp":' . (time + 300) . '}');
+    return "$input." . b64url($hmac{$alg}->($input, $key));
+}
+with_server('start-jwks-oct', join('', map { <<"BODY" } 32, 48, 64) . 'LogLevel approov:info', undef, sub {
+<Location /k$_/>
+    Approov On
+    ApproovJWKSFile oct-$_.jwks
+</Location>
+BODY
+    my ($port) = @_;
+    my %want = (32 => '404 - 401 bad_alg 401 bad_alg',
+                48 => '404 - 404 - 401 bad_alg',
+                64 => '404 - 404 - 404 -');
+    for my $n (32, 48, 64) {
+        my @got;
+        for my $alg (qw(HS256 HS384 HS512)) {
+            my $log = "$dir/start-jwks-oct.error_log";
+            my $before = -s $log || 0;
+            my $code = $ua->get("http://127.0.0.1:$port/k$n/x",
+                                'Approov-Token' => hs_token($alg, secret_of($n)))->code;
+            open my $lfh, '<', $log or die "$log: $!";
+            seek $lfh, $before, 0;
+            my ($reason) = map { /token rejected: reason=(\w+)/ ? $1 : () } <$lfh>;
+            close $lfh;
+            push @got, $code, $reason // '-';
+        }
+        ok t_cmp("@got", $want{$n},
+                 "start-jwks-oct: a $n-byte key without alg, HS256 HS384 HS512 tokens");
+    }
+});
