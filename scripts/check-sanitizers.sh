@@ -31,10 +31,10 @@ summary() {
 
 cc=${CC:-$(command -v clang || command -v gcc || echo cc)}
 
-# The core the unit tests link, as Makefile.am lists it.
-core=$(sed -n 's/^CORE_SRCS[[:space:]]*=[[:space:]]*//p' Makefile.am)
+# The core the unit tests link, as sources.mk lists it.
+core=$(sed -n 's/^CORE_SRCS[[:space:]]*=[[:space:]]*//p' sources.mk)
 if [ -z "$core" ]; then
-    echo "check-sanitizers: no CORE_SRCS in Makefile.am" >&2
+    echo "check-sanitizers: no CORE_SRCS in sources.mk" >&2
     failed=1; summary; exit 1
 fi
 if ! flags=$(pkg-config --cflags apr-1 libcjson 2>/dev/null) \
@@ -66,7 +66,9 @@ sanitizer_report() {
 }
 
 echo "check-sanitizers: $cc ${san[*]}, ASAN_OPTIONS=$ASAN_OPTIONS"
-for prog in test_token test_msgsig; do
+# Every unit test program make check builds.
+progs=$(cd tests/unit && ls test_*.c | sed 's/\.c$//')
+for prog in $progs; do
     src=tests/unit/$prog.c
     if [ ! -f "$src" ]; then
         echo "check-sanitizers: $src: missing"
