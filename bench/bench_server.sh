@@ -152,7 +152,7 @@ fi
 
 # The module, built like the real one, from a copy of the sources.
 if [ -z "$module" ]; then
-    # The core sources as the top-level Makefile.am lists them.
+    # The core sources as sources.mk lists them.
     core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/sources.mk" 2>/dev/null || true)
     core=${core:-approov_token.c}
     mkdir "$tmp/build"
