@@ -338,6 +338,7 @@ static void test_sfv_bare_items(void)
     approov_sfv_bare_t b;
     approov_sfv_params_t params;
     const approov_sfv_entry_t *e;
+    const char *in;
 
     /* Integers: at most 15 digits. */
     ITEM_OK("999999999999999", "999999999999999");
@@ -442,6 +443,20 @@ static void test_sfv_bare_items(void)
               "1;a=2;b");
     CHECK(approov_sfv_param_find(&it.params, "a")
           && approov_sfv_param_find(&it.params, "a")->integer == 2);
+    /* Several keys repeated, interleaved, keys that sort before the first
+     * (find_repeats() sorts them), and an Inner List replaced by an Item. */
+    in = "c=(1 2), b, c=3, a=4, b=5, c, a";
+    CHECK(approov_sfv_parse_dict(pool, in, strlen(in), &d) == APPROOV_SFV_OK);
+    CHECK(d.count == 3 && d.duplicates == 4);
+    CHECK_STR(approov_sfv_serialize_dict(pool, &d), "c, b=5, a");
+    CHECK(d.count == 3 && d.entries[0].occurrences == 3
+          && d.entries[1].occurrences == 2 && d.entries[2].occurrences == 2
+          && !d.entries[0].value.is_inner_list);
+    in = "1;z;y=1;z=2;x;y=3;z=4";
+    CHECK(approov_sfv_parse_item(pool, in, strlen(in), &it) == APPROOV_SFV_OK);
+    CHECK(it.params.count == 3 && it.params.duplicates == 3);
+    CHECK_STR(approov_sfv_serialize_item(pool, &it.bare, &it.params),
+              "1;z=4;y=3;x");
 
     /* Serializers refuse what cannot be serialized. */
     memset(&b, 0, sizeof(b));
