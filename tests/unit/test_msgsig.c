@@ -1162,6 +1162,13 @@ static void test_rfc9421_components(void)
         "Cache-Control", "   must-revalidate",
         "Example-Dict", " a=1,    b=2;x=1;y=2,   c=(a   b   c)",
         "X-Empty-Header", "",
+        "X-Empty-Last", "a",
+        "X-Empty-Last", "",
+        "X-Empty-First", "",
+        "X-Empty-First", "a",
+        "X-Merged", "a, ",
+        "X-Merged-Twice", "a, , ",
+        "X-Merged-Both", ", ",
         "X-Tab", "a\tb",
         "X-Newline", "a\nb",
         "X-Cr", "a\rb",
@@ -1186,6 +1193,17 @@ static void test_rfc9421_components(void)
     CHECK_STR(line_for(&r, "(\"example-dict\")"),
               "\"example-dict\": a=1,    b=2;x=1;y=2,   c=(a   b   c)");
     CHECK_STR(line_for(&r, "(\"x-empty-header\")"), "\"x-empty-header\": ");
+    /* An empty field line among others still adds its ", " (section 2.1
+     * trims each line, then joins): as separate entries, and as httpd
+     * merges repeated lines into one entry (each line already trimmed, a
+     * value never ends in whitespace otherwise). */
+    CHECK_STR(line_for(&r, "(\"x-empty-last\")"), "\"x-empty-last\": a, ");
+    CHECK_STR(line_for(&r, "(\"x-empty-first\")"),
+              "\"x-empty-first\": , a");
+    CHECK_STR(line_for(&r, "(\"x-merged\")"), "\"x-merged\": a, ");
+    CHECK_STR(line_for(&r, "(\"x-merged-twice\")"),
+              "\"x-merged-twice\": a, , ");
+    CHECK_STR(line_for(&r, "(\"x-merged-both\")"), "\"x-merged-both\": , ");
     CHECK_STR(line_for(&r, "(\"x-tab\")"), "\"x-tab\": a\tb");
 
     /* Values that cannot go into the base. */
