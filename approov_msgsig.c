@@ -533,6 +533,10 @@ static approov_sig_result_e query_param(apr_pool_t *p,
     return APPROOV_SIG_VALID;
 }
 
+/* A table entry's value without leading and trailing SP and HTAB (RFC 9421
+ * section 2.1, step 2), except the SP of a final ", ": a field line never
+ * ends in whitespace (httpd strips it), so that is the join of an empty last
+ * line, which httpd merged into the entry and section 2.1 keeps. */
 static const char *trim_field(apr_pool_t *p, const char *v)
 {
     const char *end;
@@ -543,6 +547,9 @@ static const char *trim_field(apr_pool_t *p, const char *v)
     end = v + strlen(v);
     while (end > v && (end[-1] == ' ' || end[-1] == '\t')) {
         end--;
+    }
+    if (end > v && end[-1] == ',' && *end == ' ') {
+        end++;
     }
     return apr_pstrmemdup(p, v, (apr_size_t)(end - v));
 }
@@ -560,11 +567,12 @@ static approov_sig_result_e component_value(apr_pool_t *p,
 
     switch (kind) {
     case K_FIELD:
+        /* Already the combined value: trimming it again would drop the
+         * ", " of an empty last field line. */
         v = req->field ? req->field(req->field_ctx, p, name) : NULL;
         if (!v) {
             return APPROOV_SIG_COMPONENT_ABSENT;
         }
-        v = trim_field(p, v);
         if (!field_value_ok(v)) {
             return APPROOV_SIG_BAD_COMPONENT_VALUE;
         }

@@ -138,7 +138,9 @@ void approov_msgsig_set_target(apr_pool_t *p, approov_msgsig_request_t *req,
 /* A ready-made field callback: ctx is an apr_table_t of request headers
  * (r->headers_in).  Every entry of the name (looked up case-insensitively)
  * is trimmed of SP and HTAB and they are joined with ", ", as RFC 9421
- * section 2.1 combines field lines. */
+ * section 2.1 combines field lines.  An entry that httpd merged from
+ * several lines keeps a final ", " (an empty last line): a field line
+ * itself never ends in whitespace. */
 const char *approov_msgsig_table_field(void *ctx, apr_pool_t *p,
                                        const char *name);
 

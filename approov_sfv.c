@@ -6,6 +6,7 @@
  * named after its subsections; the serializers mirror section 4.1.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <apr_strings.h>
@@ -378,14 +379,67 @@ static int parse_bare(scan_t *sc, approov_sfv_bare_t *out)
     return fail(sc, APPROOV_SFV_SYNTAX);
 }
 
+/* A key and where it appeared, for find_repeats(). */
+typedef struct {
+    const char *key;
+    int pos;
+} keypos_t;
+
+static int keypos_cmp(const void *a, const void *b)
+{
+    const keypos_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+
+    return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/*
+ * Repeated keys among the n elements of elts, each size bytes and starting
+ * with its key (approov_sfv_param_t, approov_sfv_entry_t).  RFC 8941
+ * sections 4.2.2 and 4.2.3.2: the last value wins, at the position of the
+ * first.  Sorting the keys with their positions finds the repeats in
+ * n log n comparisons whatever the keys; a search of the earlier keys for
+ * each one would be quadratic, milliseconds at the bounds.  Sets, for the
+ * first occurrence i of each key, (*count)[i] to its occurrences and
+ * (*last)[i] to the position of the last one, and (*count)[i] to 0 for
+ * every later occurrence.  Returns the number of later occurrences.
+ */
+static int find_repeats(apr_pool_t *p, const void *elts, apr_size_t size,
+                        int n, int **last, int **count)
+{
+    keypos_t *kp;
+    int i, j, repeats = 0;
+
+    if (n < 2) {
+        return 0;
+    }
+    kp = apr_palloc(p, sizeof(*kp) * (apr_size_t)n);
+    for (i = 0; i < n; i++) {
+        kp[i].key = *(const char *const *)((const char *)elts + size * i);
+        kp[i].pos = i;
+    }
+    *last = apr_palloc(p, sizeof(int) * (apr_size_t)n);
+    *count = apr_palloc(p, sizeof(int) * (apr_size_t)n);
+    qsort(kp, (apr_size_t)n, sizeof(*kp), keypos_cmp);
+    for (i = 0; i < n; i = j) {
+        for (j = i + 1; j < n && strcmp(kp[j].key, kp[i].key) == 0; j++) {
+            (*count)[kp[j].pos] = 0;
+        }
+        (*count)[kp[i].pos] = j - i;
+        (*last)[kp[i].pos] = kp[j - 1].pos;
+        repeats += j - i - 1;
+    }
+    return repeats;
+}
+
 /* 4.2.3.2 Parsing Parameters */
 static int parse_params(scan_t *sc, approov_sfv_params_t *out)
 {
     apr_array_header_t *arr = NULL;
-    approov_sfv_param_t *param;
+    approov_sfv_param_t *param, *items;
     approov_sfv_bare_t value;
     const char *key;
-    int seen = 0, i;
+    int *last, *count, n, i, o;
 
     memset(out, 0, sizeof(*out));
     while (more(sc) && *sc->s == ';') {
@@ -403,31 +457,35 @@ static int parse_params(scan_t *sc, approov_sfv_params_t *out)
                 return 0;
             }
         }
-        if (++seen > APPROOV_SFV_MAX_PARAMS) {
-            return fail(sc, APPROOV_SFV_TOO_LARGE);
-        }
         if (!arr) {
             arr = apr_array_make(sc->p, 4, sizeof(approov_sfv_param_t));
         }
-        param = NULL;
-        for (i = 0; i < arr->nelts; i++) {
-            if (strcmp(APR_ARRAY_IDX(arr, i, approov_sfv_param_t).key,
-                       key) == 0) {
-                param = &APR_ARRAY_IDX(arr, i, approov_sfv_param_t);
-                out->duplicates++;
-                break;
-            }
+        else if (arr->nelts >= APPROOV_SFV_MAX_PARAMS) {
+            return fail(sc, APPROOV_SFV_TOO_LARGE);
         }
-        if (!param) {
-            param = apr_array_push(arr);
-            param->key = key;
-        }
+        param = apr_array_push(arr);
+        param->key = key;
         param->value = value;
     }
-    if (arr) {
-        out->count = arr->nelts;
-        out->items = (approov_sfv_param_t *)arr->elts;
+    if (!arr) {
+        return 1;
     }
+    items = (approov_sfv_param_t *)arr->elts;
+    n = arr->nelts;
+    if ((out->duplicates = find_repeats(sc->p, items, sizeof(*items), n,
+                                        &last, &count))) {
+        /* last[i] >= i >= o: what is read here is not overwritten yet. */
+        for (i = 0, o = 0; i < n; i++) {
+            if (count[i]) {
+                items[o].key = items[i].key;
+                items[o].value = items[last[i]].value;
+                o++;
+            }
+        }
+        n = o;
+    }
+    out->count = n;
+    out->items = items;
     return 1;
 }
 
@@ -576,12 +634,12 @@ approov_sfv_status_e approov_sfv_parse_dict(apr_pool_t *p, const char *text,
                                             approov_sfv_dict_t *out)
 {
     apr_array_header_t *arr;
-    approov_sfv_entry_t *entry;
+    approov_sfv_entry_t *entry, *entries;
     approov_sfv_member_t member;
     approov_sfv_status_e st;
     const char *key;
     scan_t sc;
-    int ok = 1, sep = 2, seen = 0, duplicates = 0, i;
+    int ok = 1, sep = 2, duplicates = 0, n, i, o, *last, *count;
 
     memset(out, 0, sizeof(*out));
     if ((st = begin(&sc, p, text, len)) != APPROOV_SFV_OK) {
@@ -589,7 +647,7 @@ approov_sfv_status_e approov_sfv_parse_dict(apr_pool_t *p, const char *text,
     }
     arr = apr_array_make(p, 4, sizeof(approov_sfv_entry_t));
     while (more(&sc) && sep == 2) {
-        if (++seen > APPROOV_SFV_MAX_MEMBERS) {
+        if (arr->nelts >= APPROOV_SFV_MAX_MEMBERS) {
             ok = fail(&sc, APPROOV_SFV_TOO_LARGE);
             break;
         }
@@ -611,32 +669,36 @@ approov_sfv_status_e approov_sfv_parse_dict(apr_pool_t *p, const char *text,
         if (!ok) {
             break;
         }
-        entry = NULL;
-        for (i = 0; i < arr->nelts; i++) {
-            if (strcmp(APR_ARRAY_IDX(arr, i, approov_sfv_entry_t).key,
-                       key) == 0) {
-                entry = &APR_ARRAY_IDX(arr, i, approov_sfv_entry_t);
-                duplicates++;
-                break;
-            }
-        }
-        if (!entry) {
-            entry = apr_array_push(arr);
-            entry->key = key;
-            entry->occurrences = 0;
-        }
+        entry = apr_array_push(arr);
+        entry->key = key;
         entry->value = member;
-        entry->occurrences++;
+        entry->occurrences = 1;
         if (!(sep = member_separator(&sc))) {
             ok = 0;
             break;
         }
     }
-    if ((st = finish(&sc, ok)) == APPROOV_SFV_OK) {
-        out->count = arr->nelts;
-        out->duplicates = duplicates;
-        out->entries = (approov_sfv_entry_t *)arr->elts;
+    if ((st = finish(&sc, ok)) != APPROOV_SFV_OK) {
+        return st;
     }
+    entries = (approov_sfv_entry_t *)arr->elts;
+    n = arr->nelts;
+    if ((duplicates = find_repeats(p, entries, sizeof(*entries), n, &last,
+                                   &count))) {
+        /* As in parse_params(). */
+        for (i = 0, o = 0; i < n; i++) {
+            if (count[i]) {
+                entries[o].key = entries[i].key;
+                entries[o].value = entries[last[i]].value;
+                entries[o].occurrences = count[i];
+                o++;
+            }
+        }
+        n = o;
+    }
+    out->count = n;
+    out->duplicates = duplicates;
+    out->entries = entries;
     return st;
 }
 

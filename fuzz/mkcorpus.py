@@ -741,6 +741,364 @@ def keys_corpus():
           + b"[" * 14 + b"]" * 14 + b"}]}")
 
 
+# ---- structured fields (fuzz_sfv): field values, raw -------------------
+
+SFV_MAX_INPUT = 8192
+
+
+def sfv_corpus():
+    t = "sfv"
+    for name, data in [
+            # RFC 8941 examples (sections 3.1-3.3).
+            ("rfc-list-tokens", b"sugar, tea, rum"),
+            ("rfc-list-lines", b"sugar, tea,\trum"),
+            ("rfc-inner-lists", b'("foo" "bar"), ("baz"), ("bat" "one"), ()'),
+            ("rfc-inner-params",
+             b'("foo"; a=1;b=2);lvl=5, ("bar" "baz");lvl=1'),
+            ("rfc-list-params",
+             b"abc;a=1;b=2; cde_456, (ghi;jk=4 l);q=\"9\";r=w"),
+            ("rfc-dict", b'en="Applepie", da=:w4ZibGV0w6ZydGUK:'),
+            ("rfc-dict-bools", b"a=?0, b, c; foo=bar"),
+            ("rfc-dict-inner", b"rating=1.5, feelings=(joy sadness)"),
+            ("rfc-dict-mixed", b"a=(1 2), b=3, c=4;aa=bb, d=(5 6);valid"),
+            ("rfc-item-params", b"5; foo=bar"),
+            ("rfc-decimal", b"4.5"),
+            ("rfc-string", b'"hello world"'),
+            ("rfc-token", b"foo123/456"),
+            ("rfc-bytes", b":cHJldGVuZCB0aGlzIGlzIGJpbmFyeSBjb250ZW50Lg==:"),
+            ("rfc-boolean", b"?1"),
+            # Message-signature fields, as the SDKs send them.
+            ("signature-input", b'install=("@method" "@target-uri" '
+             b'"approov-token" "content-digest");created=1700000000;'
+             b'alg="ecdsa-p256-sha256";keyid="k";nonce="n";tag="t"'),
+            ("signature-bytes", b"install=:" + b"A" * 86 + b"==:"),
+            ("signature-string", b'install="' + b"A" * 86 + b'=="'),
+            ("content-digest",
+             b"sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:, "
+             b"sha-512=:AA==:"),
+            ("query-param-id", b'"@query-param";name="a%20b"'),
+            # Numbers at and over their limits, decimals to round.
+            ("integer-max", b"999999999999999, -999999999999999"),
+            ("integer-over", b"1000000000000000"),
+            ("decimal-max", b"999999999999.999, -999999999999.999"),
+            ("decimal-over", b"1000000000000.0"),
+            ("decimal-frac4", b"1.2345"),
+            ("decimal-dot-end", b"1."),
+            ("decimal-zeros", b"-0.0, 0.100, 00012.500"),
+            ("integer-zeros", b"-0, 0042"),
+            # Strings and tokens.
+            ("string-escapes", b'"a\\"b\\\\c"'),
+            ("string-bad-escape", b'"a\\x"'),
+            ("string-control", b'"a\tb"'),
+            ("string-unterminated", b'"abc'),
+            ("string-high-byte", b'"\xc3\xa9"'),
+            ("token-chars", b"*a!#$%&'*+-.^_`|~:/9"),
+            ("token-bad-start", b"9abc"),
+            # Byte Sequences: padded, unpadded, pad bits, bad padding.
+            ("bytes-empty", b"::"),
+            ("bytes-padded", b":YQ==:, :YWI=:, :YWJj:"),
+            ("bytes-unpadded", b":YQ:, :YWI:"),
+            ("bytes-pad-bits", b":YR==:, :YWJ=:"),
+            ("bytes-bad-pad", b":YQ=:"),
+            ("bytes-three-pad", b":Y===:"),
+            ("bytes-one-char", b":Y:"),
+            ("bytes-urlsafe", b":-_8=:"),
+            ("bytes-inner-pad", b":YQ==YQ==:"),
+            ("bytes-unterminated", b":YQ=="),
+            # Booleans.
+            ("booleans", b"?0, ?1, a;b=?0;c=?1"),
+            ("boolean-bad", b"?2"),
+            # Whitespace: SP around, OWS only beside commas.
+            ("sp-around", b"   a=1, b=2   "),
+            ("tab-after-comma", b"a,\tb"),
+            ("tab-before-comma", b"a\t,b"),
+            ("tab-leading", b"\ta"),
+            ("tab-trailing", b"a\t"),
+            ("sp-in-params", b"a; b=1;  c"),
+            ("sp-before-semicolon", b"a ;b"),
+            ("sp-inner-list", b"(  a   b  )"),
+            ("trailing-comma", b"a, b,"),
+            ("empty-member", b"a,,b"),
+            ("empty", b""),
+            ("spaces-only", b"   "),
+            # Keys.
+            ("keys", b"*=1, a_b-c.d*9=2, z"),
+            ("key-upper", b"A=1"),
+            ("key-dict-no-value-params", b"a;x=1;y, b=?1;z"),
+            # Repeats: dictionary keys and parameters.
+            ("dict-repeats", b"c=(1 2), b, c=3, a=4, b=5, c, a"),
+            ("params-repeats", b"1;z;y=1;z=2;x;y=3;z=4"),
+            ("inner-params-repeats", b"(a;k=1;k=2 b);p;p=?0"),
+            # Nesting that is not allowed.
+            ("inner-nested", b"((a))"),
+            ("inner-unterminated", b"(a b"),
+            ("inner-no-space", b'("a""b")'),
+            ("non-ascii", b"a=\xff"),
+    ]:
+        write(t, name, data)
+    # Base64 text alone, for approov_sfv_b64_decode().
+    for name, data in [("padded", b"YWJjZA=="), ("unpadded", b"YWJjZA"),
+                       ("pad-bits", b"YR=="), ("pad-bits-unpadded", b"YWJ"),
+                       ("bad-pad", b"YQ="), ("one-char", b"YWJjZ"),
+                       ("equals-inside", b"YQ==YQ=="), ("url", b"-_8=")]:
+        write(t, "b64-" + name, data)
+    # At and over the bounds: RFC 8941's minimums, and the input cap.
+    list_1024 = b", ".join(b"%d" % i for i in range(1024))
+    write(t, "list-1024", list_1024)
+    write(t, "list-1025", list_1024 + b", 1024")
+    dict_1024 = b",".join(b"k%d" % i for i in range(1024))
+    write(t, "dict-1024", dict_1024)
+    write(t, "dict-1025", dict_1024 + b",k1024")
+    write(t, "dict-1024-repeats", b",".join(b"a=%d" % (i % 7) for i in
+                                              range(1024)))
+    inner = b"(" + b" ".join(b"%d" % i for i in range(256)) + b")"
+    write(t, "inner-256", inner)
+    write(t, "inner-257", inner[:-1] + b" 256)")
+    params = b"".join(b";p%d" % i for i in range(256))
+    write(t, "params-256", b"a" + params)
+    write(t, "params-257", b"a" + params + b";p0")
+    write(t, "inner-list-params-256", b"(a)" + params)
+    write(t, "all-minimums", b"a=" + inner + params + b"".join(
+        b",%c%d" % (ord("a") + i % 26, i) for i in range(1, 1024)))
+    string_max = b'"' + b"x" * (SFV_MAX_INPUT - 2) + b'"'
+    write(t, "input-8192", string_max)
+    write(t, "input-8193", string_max[:-1] + b'x"')
+    write(t, "bytes-grow-over-cap", b":" + b"QUJD" * 2047 + b"QQ:")
+
+
+# ---- message signatures (fuzz_msgsig) ---------------------------------
+
+# F0: ipk = the signing key, default token header, max age 300 s, skew
+# 60 s, https (see fuzz_msgsig.c).
+MS_F0 = 0x10 | 0x40
+MS_TOKEN = b"eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjIwMDAwMDAwMDB9.sig"
+MS_COVERED = b'"@method" "@target-uri" "approov-token" "content-digest"'
+MS_PARAMS = b';created=%d;alg="ecdsa-p256-sha256";keyid="k"' % NOW
+
+
+def ms_input(si=b"install=(" + MS_COVERED + b")" + MS_PARAMS,
+             sig=b"install=:$SIG:", cd=b"sha-256=:$D256:",
+             body=b'{"hello": "world"}', method=b"POST",
+             authority=b"api.example.com", target=b"/v1/shapes?x=1&y=%20",
+             headers=b"approov-token:" + MS_TOKEN
+             + b"\ncontent-type:application/json", f0=MS_F0, f1=0):
+    return (bytes([f0, f1]) + b"\0".join([si, sig, cd, body, method,
+                                          authority, target]) + b"\0"
+            + headers)
+
+
+def ms_si(covered=MS_COVERED, params=MS_PARAMS, before=b"", after=b""):
+    return before + b"install=(" + covered + b")" + params + after
+
+
+def msgsig_corpus():
+    t = "msgsig"
+    base = b'"@method" "@target-uri" "approov-token"'
+    for name, data in [
+            ("valid", ms_input()),
+            ("valid-string-signature", ms_input(sig=b'install="$SIG"')),
+            ("valid-path", ms_input(si=ms_si(
+                b'"@method" "@path" "approov-token"'))),
+            ("valid-all-derived", ms_input(si=ms_si(
+                base + b' "@authority" "@scheme" "@request-target" "@path"'
+                b' "@query" "@query-param";name="x" "content-type"'))),
+            ("valid-query-param-encoded", ms_input(
+                target=b"/a?na%6De=v+1%2B&x=%FF%C3%A9&e=%E0%80&t=%E2%82",
+                si=ms_si(base + b' "@query-param";name="name"'
+                         b' "@query-param";name="x" "@query-param";name="e"'
+                         b' "@query-param";name="t"'))),
+            ("valid-token-header", ms_input(
+                f0=MS_F0 | 4, si=ms_si(b'"@method" "@path" "x-approov-token"'),
+                headers=b"X-Approov-Token: " + MS_TOKEN)),
+            ("valid-other-members", ms_input(
+                si=ms_si(before=b'sig1=("@method");created=1, ',
+                         after=b', sig2=:AAAA:'),
+                sig=b"sig1=:AAAA:, install=:$SIG:, sig2=?0")),
+            ("valid-all-params", ms_input(si=ms_si(
+                params=MS_PARAMS + b';expires=%d;nonce="n";tag="app";x=tok;'
+                b'y=?0;z' % (NOW + 60)))),
+            ("valid-empty-path", ms_input(target=b"", si=ms_si(base))),
+            ("valid-explicit-target-uri", ms_input(f1=4, si=ms_si(base))),
+            ("valid-http-default-port", ms_input(
+                f0=MS_F0 | 0x80, authority=b"API.Example.COM:80",
+                si=ms_si(base + b' "@authority" "@scheme"'))),
+            ("valid-ipv6-port", ms_input(authority=b"[::1]:443",
+                                         si=ms_si(base + b' "@authority"'))),
+            ("valid-empty-port", ms_input(authority=b"host:",
+                                          si=ms_si(base + b' "@authority"'))),
+            ("valid-created-now-plus-skew", ms_input(si=ms_si(
+                base, b";created=%d" % (NOW + 60)))),
+            ("valid-max-age", ms_input(si=ms_si(base, b";created=%d"
+                                                % (NOW - 300)))),
+            ("fields-combined", ms_input(
+                si=ms_si(base + b' "x-multi"'),
+                headers=b"approov-token:" + MS_TOKEN
+                + b"\nX-Multi: a \nx-multi:\tb\nX-MULTI:c")),
+            ("field-empty-line", ms_input(
+                si=ms_si(base + b' "x-multi"'),
+                headers=b"approov-token:" + MS_TOKEN
+                + b"\nx-multi:a\nx-multi:")),
+            ("field-empty-line-merged", ms_input(
+                f1=16, si=ms_si(base + b' "x-multi"'),
+                headers=b"approov-token:" + MS_TOKEN
+                + b"\nx-multi:a\nx-multi:\nx-multi:")),
+            ("fields-combined-merged", ms_input(
+                f1=16, si=ms_si(base + b' "x-multi"'),
+                headers=b"approov-token:" + MS_TOKEN
+                + b"\nX-Multi: a \nx-multi:\tb\nX-MULTI:c")),
+            ("field-empty-first", ms_input(
+                si=ms_si(base + b' "x-multi"'),
+                headers=b"approov-token:" + MS_TOKEN
+                + b"\nx-multi: \nx-multi:a")),
+            ("field-control", ms_input(
+                si=ms_si(base + b' "x-bad"'),
+                headers=b"approov-token:" + MS_TOKEN + b"\nx-bad:a\rb")),
+            ("field-tab", ms_input(
+                si=ms_si(base + b' "x-tab"'),
+                headers=b"approov-token:" + MS_TOKEN + b"\nx-tab:a\tb")),
+            ("field-high-byte", ms_input(
+                si=ms_si(base + b' "x-bad"'),
+                headers=b"approov-token:" + MS_TOKEN + b"\nx-bad:\xc3\xa9")),
+            ("field-absent", ms_input(si=ms_si(base + b' "x-none"'))),
+            ("method-non-ascii", ms_input(method=b"P\xc3\xb6ST",
+                                          si=ms_si(base))),
+            ("method-tab", ms_input(method=b"GE\tT", si=ms_si(base))),
+            ("target-space", ms_input(target=b"/a b?c d", si=ms_si(
+                base + b' "@request-target" "@query"'))),
+            ("query-param-twice", ms_input(
+                target=b"/a?x=1&x=2", si=ms_si(base + b' "@query-param";'
+                                               b'name="x"'))),
+            ("query-param-absent", ms_input(
+                si=ms_si(base + b' "@query-param";name="nope"'))),
+            ("query-param-no-query", ms_input(
+                target=b"/a", si=ms_si(base + b' "@query-param";name="x"'))),
+            ("query-param-empty-name", ms_input(
+                target=b"/a?=v&&x", si=ms_si(base + b' "@query-param";'
+                                             b'name=""'))),
+            ("query-param-no-name", ms_input(
+                si=ms_si(base + b' "@query-param"'))),
+            ("query-param-name-token", ms_input(
+                si=ms_si(base + b' "@query-param";name=x'))),
+            ("query-param-other-param", ms_input(
+                si=ms_si(base + b' "@query-param";name="x";sf'))),
+            ("no-authority", ms_input(f1=1, si=ms_si(
+                base + b' "@authority"'))),
+            ("no-path", ms_input(f1=2, si=ms_si(
+                b'"@method" "@path" "approov-token"'))),
+            ("no-path-target-uri", ms_input(f1=2, si=ms_si(base))),
+            ("missing-headers", ms_input(sig=b"")),
+            ("missing-input", ms_input(si=b"")),
+            ("si-not-inner-list", ms_input(si=b'install="@method"')),
+            ("si-repeated-key", ms_input(si=ms_si(after=b", install=()"))),
+            ("si-no-install", ms_input(si=b'sig1=(' + base + b')'
+                                      + MS_PARAMS)),
+            ("si-repeated-param", ms_input(si=ms_si(
+                params=MS_PARAMS + b";created=1"))),
+            ("si-component-token", ms_input(si=ms_si(
+                base + b" content-type"))),
+            ("si-component-empty", ms_input(si=ms_si(base + b' ""'))),
+            ("si-component-uppercase", ms_input(si=ms_si(
+                base + b' "Content-Type"'))),
+            ("si-component-param-twice", ms_input(si=ms_si(
+                base + b' "@query-param";name="x";name="y"'))),
+            ("si-expires-string", ms_input(si=ms_si(
+                params=MS_PARAMS + b';expires="1"'))),
+            ("si-nonce-integer", ms_input(si=ms_si(
+                params=MS_PARAMS + b";nonce=1"))),
+            ("si-noncanonical", ms_input(si=b"install=( " + base + b" )"
+                                         + MS_PARAMS)),
+            ("si-decimal", ms_input(si=ms_si(params=MS_PARAMS + b";x=1.5"))),
+            ("si-unpadded-bytes", ms_input(si=ms_si(
+                params=MS_PARAMS + b";x=:YQ:"))),
+            ("si-bad-bytes", ms_input(si=ms_si(params=MS_PARAMS
+                                               + b";x=:YQ=:"))),
+            ("sig-inner-list", ms_input(sig=b"install=(:$SIG:)")),
+            ("sig-params", ms_input(sig=b"install=:$SIG:;x")),
+            ("sig-repeated", ms_input(sig=b"install=:$SIG:, install=:AA==:")),
+            ("sig-no-install", ms_input(sig=b"sig1=:$SIG:")),
+            ("sig-token", ms_input(sig=b"install=abc")),
+            ("sig-short", ms_input(sig=b"install=:AAAA:")),
+            ("sig-string-short", ms_input(sig=b'install="AAAA"')),
+            ("sig-string-unpadded", ms_input(sig=b'install="YQ"')),
+            ("sig-bytes-unpadded", ms_input(sig=b"install=:YQ:")),
+            ("sig-noncanonical-text", ms_input(sig=b"install=:$SIG:  ")),
+            ("sig-decimal-member", ms_input(sig=b"a=1.5, install=:$SIG:")),
+            ("alg-wrong", ms_input(si=ms_si(params=b';created=%d;'
+                                            b'alg="rsa-pss-sha512"' % NOW))),
+            ("alg-token", ms_input(si=ms_si(params=b";created=%d;"
+                                            b"alg=ecdsa-p256-sha256" % NOW))),
+            ("unknown-status", ms_input(si=ms_si(base + b' "@status"'))),
+            ("unknown-signature-params", ms_input(si=ms_si(
+                base + b' "@signature-params"'))),
+            ("unknown-field-sf", ms_input(si=ms_si(
+                base + b' "content-type";sf'))),
+            ("unknown-method-param", ms_input(si=ms_si(
+                b'"@method";x "@path" "approov-token"'))),
+            ("duplicate-component", ms_input(si=ms_si(base + b' "@method"'))),
+            ("duplicate-query-param", ms_input(si=ms_si(
+                base + b' "@query-param";name="x" "@query-param";name="x"'))),
+            ("missing-method", ms_input(si=ms_si(
+                b'"@path" "approov-token"'))),
+            ("missing-target", ms_input(si=ms_si(
+                b'"@method" "approov-token"'))),
+            ("missing-token", ms_input(si=ms_si(b'"@method" "@path"'))),
+            ("missing-x-token", ms_input(f0=MS_F0 | 4, si=ms_si(base))),
+            ("no-created", ms_input(si=ms_si(
+                base, b';alg="ecdsa-p256-sha256"'))),
+            ("created-string", ms_input(si=ms_si(base, b';created="%d"'
+                                                  % NOW))),
+            ("created-future", ms_input(si=ms_si(base, b";created=%d"
+                                                  % (NOW + 61)))),
+            ("too-old", ms_input(si=ms_si(base, b";created=%d"
+                                           % (NOW - 301)))),
+            ("max-age-zero", ms_input(f0=0x40, si=ms_si(base, b";created=%d"
+                                                         % (NOW - 1)))),
+            ("skew-negative", ms_input(f0=0x10 | 0x60, si=ms_si(
+                base, b";created=%d" % (NOW + 1)))),
+            ("max-age-huge", ms_input(f0=0x18 | 0x40, si=ms_si(
+                base, b";created=-999999999999999"))),
+            ("expired", ms_input(si=ms_si(base, b";created=%d;expires=%d"
+                                           % (NOW, NOW - 60)))),
+            ("expires-skew", ms_input(si=ms_si(base, b";created=%d;expires=%d"
+                                                % (NOW, NOW - 59)))),
+            ("ipk-other-key", ms_input(f0=MS_F0 | 1)),
+            ("ipk-p384", ms_input(f0=MS_F0 | 2)),
+            ("ipk-unpadded", ms_input(f0=MS_F0 | 3)),
+            ("tampered", ms_input(f1=8)),
+            ("digest-sha512", ms_input(cd=b"sha-512=:$D512:")),
+            ("digest-both", ms_input(cd=b"sha-256=:$D256:, sha-512=:$D512:")),
+            ("digest-unpadded", ms_input(cd=b"sha-256=:$d256:")),
+            ("digest-mismatch", ms_input(cd=b"sha-256=:$D512:")),
+            ("digest-one-wrong", ms_input(
+                cd=b"sha-256=:$D256:, sha-512=:AA==:")),
+            ("digest-other-alg", ms_input(cd=b"md5=:AAAA:, sha-256=:$D256:")),
+            ("digest-unsupported", ms_input(cd=b"md5=:AAAA:")),
+            ("digest-string", ms_input(cd=b'sha-256="$D256"')),
+            ("digest-params", ms_input(cd=b"sha-256=:$D256:;x")),
+            ("digest-repeated", ms_input(
+                cd=b"sha-256=:$D256:, sha-256=:$D256:")),
+            ("digest-spaces", ms_input(cd=b"  sha-256=:$D256:  ")),
+            ("digest-only-spaces", ms_input(cd=b"   ")),
+            ("digest-empty-body", ms_input(cd=b"sha-256=:$D256:", body=b"")),
+            ("digest-bad-base64", ms_input(cd=b"sha-256=:YQ=:")),
+            ("short", bytes([MS_F0])),
+            ("flags-only", bytes([MS_F0, 0])),
+    ]:
+        write(t, name, data)
+    # Signature-Input at RFC 8941's minimums: 256 components (all the same
+    # header, so a duplicate), 256 parameters, and over the bounds.
+    write(t, "si-256-components", ms_input(si=ms_si(
+        base + b"".join(b' "x%d"' % i for i in range(253)))))
+    write(t, "si-257-components", ms_input(si=ms_si(
+        base + b"".join(b' "x%d"' % i for i in range(254)))))
+    write(t, "si-256-params", ms_input(si=ms_si(
+        base, b";created=%d" % NOW + b"".join(b";p%d" % i
+                                                for i in range(255)))))
+    write(t, "si-257-params", ms_input(si=ms_si(
+        base, b";created=%d" % NOW + b"".join(b";p%d" % i
+                                                for i in range(256)))))
+
+
 if __name__ == "__main__":
     verify_corpus()
     claims_corpus()
@@ -748,3 +1106,5 @@ if __name__ == "__main__":
     envfile_corpus()
     b64url_corpus()
     keys_corpus()
+    sfv_corpus()
+    msgsig_corpus()

@@ -338,6 +338,7 @@ static void test_sfv_bare_items(void)
     approov_sfv_bare_t b;
     approov_sfv_params_t params;
     const approov_sfv_entry_t *e;
+    const char *in;
 
     /* Integers: at most 15 digits. */
     ITEM_OK("999999999999999", "999999999999999");
@@ -442,6 +443,20 @@ static void test_sfv_bare_items(void)
               "1;a=2;b");
     CHECK(approov_sfv_param_find(&it.params, "a")
           && approov_sfv_param_find(&it.params, "a")->integer == 2);
+    /* Several keys repeated, interleaved, keys that sort before the first
+     * (find_repeats() sorts them), and an Inner List replaced by an Item. */
+    in = "c=(1 2), b, c=3, a=4, b=5, c, a";
+    CHECK(approov_sfv_parse_dict(pool, in, strlen(in), &d) == APPROOV_SFV_OK);
+    CHECK(d.count == 3 && d.duplicates == 4);
+    CHECK_STR(approov_sfv_serialize_dict(pool, &d), "c, b=5, a");
+    CHECK(d.count == 3 && d.entries[0].occurrences == 3
+          && d.entries[1].occurrences == 2 && d.entries[2].occurrences == 2
+          && !d.entries[0].value.is_inner_list);
+    in = "1;z;y=1;z=2;x;y=3;z=4";
+    CHECK(approov_sfv_parse_item(pool, in, strlen(in), &it) == APPROOV_SFV_OK);
+    CHECK(it.params.count == 3 && it.params.duplicates == 3);
+    CHECK_STR(approov_sfv_serialize_item(pool, &it.bare, &it.params),
+              "1;z=4;y=3;x");
 
     /* Serializers refuse what cannot be serialized. */
     memset(&b, 0, sizeof(b));
@@ -503,6 +518,46 @@ static void test_sfv_bare_items(void)
     }
 }
 
+/* What RFC 8941 sections 3.1, 3.1.1, 3.1.2 and 3.2 say a parser MUST
+ * support, written out rather than taken from approov_sfv.h, so that a
+ * bound lowered below them fails here. */
+#define RFC8941_MIN_MEMBERS 1024
+#define RFC8941_MIN_INNER   256
+#define RFC8941_MIN_PARAMS  256
+
+/* n List members "0, 1, 2, ..." (canonical), into buf; returns the length. */
+static int list_of(char *buf, int n)
+{
+    int len = 0, i;
+
+    for (i = 0; i < n; i++) {
+        len += sprintf(buf + len, "%s%d", i ? ", " : "", i);
+    }
+    return len;
+}
+
+/* An Inner List of n Integers "(0 1 2 ...)", at buf; returns the length. */
+static int inner_of(char *buf, int n)
+{
+    int len = sprintf(buf, "("), i;
+
+    for (i = 0; i < n; i++) {
+        len += sprintf(buf + len, "%s%d", i ? " " : "", i);
+    }
+    return len + sprintf(buf + len, ")");
+}
+
+/* n parameters ";p0;p1;...", at buf; returns the length. */
+static int params_of(char *buf, int n)
+{
+    int len = 0, i;
+
+    for (i = 0; i < n; i++) {
+        len += sprintf(buf + len, ";p%d", i);
+    }
+    return len;
+}
+
 static void test_sfv_bounds(void)
 {
     char *buf = apr_palloc(pool, APPROOV_SFV_MAX_INPUT + 16);
@@ -511,49 +566,124 @@ static void test_sfv_bounds(void)
     approov_sfv_item_t it;
     int i, n;
 
-    /* 64 members, then 65. */
-    for (n = 0, i = 0; i < APPROOV_SFV_MAX_MEMBERS; i++) {
-        n += sprintf(buf + n, "%s%d", i ? ", " : "", i);
-    }
+    /* The bounds are at least the RFC's minimums, and what is tested one
+     * over them below still fits the input cap. */
+    CHECK(APPROOV_SFV_MAX_MEMBERS >= RFC8941_MIN_MEMBERS);
+    CHECK(APPROOV_SFV_MAX_INNER >= RFC8941_MIN_INNER);
+    CHECK(APPROOV_SFV_MAX_PARAMS >= RFC8941_MIN_PARAMS);
+
+    /* A List of 1024 members, serialized back as it came. */
+    n = list_of(buf, RFC8941_MIN_MEMBERS);
     CHECK(approov_sfv_parse_list(pool, buf, (apr_size_t)n, &l)
-          == APPROOV_SFV_OK && l.count == APPROOV_SFV_MAX_MEMBERS);
-    n += sprintf(buf + n, ", 64");
+          == APPROOV_SFV_OK && l.count == RFC8941_MIN_MEMBERS);
+    CHECK_STR(approov_sfv_serialize_list(pool, &l), buf);
+    /* One over the bound. */
+    n = list_of(buf, APPROOV_SFV_MAX_MEMBERS + 1);
+    CHECK(n <= APPROOV_SFV_MAX_INPUT);
     CHECK(approov_sfv_parse_list(pool, buf, (apr_size_t)n, &l)
           == APPROOV_SFV_TOO_LARGE && l.count == 0);
 
-    /* Repeated dictionary keys count towards the bound. */
-    for (n = 0, i = 0; i <= APPROOV_SFV_MAX_MEMBERS; i++) {
-        n += sprintf(buf + n, "%sa=%d", i ? ", " : "", i);
+    /* A Dictionary of 1024 members (keys k0..k1023, Boolean true). */
+    for (n = 0, i = 0; i < RFC8941_MIN_MEMBERS; i++) {
+        n += sprintf(buf + n, "%sk%d", i ? ", " : "", i);
     }
+    CHECK(approov_sfv_parse_dict(pool, buf, (apr_size_t)n, &d)
+          == APPROOV_SFV_OK && d.count == RFC8941_MIN_MEMBERS
+          && d.duplicates == 0);
+    CHECK_STR(approov_sfv_serialize_dict(pool, &d), buf);
+    for (n = 0, i = 0; i <= APPROOV_SFV_MAX_MEMBERS; i++) {
+        n += sprintf(buf + n, "%sk%d", i ? ", " : "", i);
+    }
+    CHECK(n <= APPROOV_SFV_MAX_INPUT);
+    CHECK(approov_sfv_parse_dict(pool, buf, (apr_size_t)n, &d)
+          == APPROOV_SFV_TOO_LARGE && d.count == 0);
+
+    /* Repeated dictionary keys count towards the bound: 1024 "a" parse
+     * (one entry, 1023 duplicates), one more does not. */
+    for (n = 0, i = 0; i < APPROOV_SFV_MAX_MEMBERS; i++) {
+        n += sprintf(buf + n, "%sa", i ? "," : "");
+    }
+    CHECK(approov_sfv_parse_dict(pool, buf, (apr_size_t)n, &d)
+          == APPROOV_SFV_OK && d.count == 1
+          && d.duplicates == APPROOV_SFV_MAX_MEMBERS - 1
+          && d.entries[0].occurrences == APPROOV_SFV_MAX_MEMBERS);
+    n += sprintf(buf + n, ",a");
     CHECK(approov_sfv_parse_dict(pool, buf, (apr_size_t)n, &d)
           == APPROOV_SFV_TOO_LARGE);
 
-    /* 64 inner list items, then 65. */
-    n = sprintf(buf, "(");
-    for (i = 0; i < APPROOV_SFV_MAX_INNER; i++) {
-        n += sprintf(buf + n, "%s%d", i ? " " : "", i);
-    }
-    n += sprintf(buf + n, ")");
+    /* An Inner List of 256 items, then one over the bound. */
+    n = inner_of(buf, RFC8941_MIN_INNER);
     CHECK(approov_sfv_parse_list(pool, buf, (apr_size_t)n, &l)
-          == APPROOV_SFV_OK && l.members[0].count == APPROOV_SFV_MAX_INNER);
-    n = sprintf(buf, "(");
-    for (i = 0; i <= APPROOV_SFV_MAX_INNER; i++) {
-        n += sprintf(buf + n, "%s%d", i ? " " : "", i);
-    }
-    n += sprintf(buf + n, ")");
+          == APPROOV_SFV_OK && l.count == 1
+          && l.members[0].count == RFC8941_MIN_INNER);
+    CHECK_STR(approov_sfv_serialize_list(pool, &l), buf);
+    n = inner_of(buf, APPROOV_SFV_MAX_INNER + 1);
     CHECK(approov_sfv_parse_list(pool, buf, (apr_size_t)n, &l)
           == APPROOV_SFV_TOO_LARGE);
+    /* As a Dictionary member value too. */
+    n = sprintf(buf, "a=");
+    n += inner_of(buf + n, RFC8941_MIN_INNER);
+    CHECK(approov_sfv_parse_dict(pool, buf, (apr_size_t)n, &d)
+          == APPROOV_SFV_OK && d.entries[0].value.count == RFC8941_MIN_INNER);
 
-    /* 16 parameters, then 17 (repeats count). */
+    /* 256 parameters on an Item, then one over the bound (repeats
+     * count). */
     n = sprintf(buf, "1");
-    for (i = 0; i < APPROOV_SFV_MAX_PARAMS; i++) {
-        n += sprintf(buf + n, ";p%d", i);
-    }
+    n += params_of(buf + n, RFC8941_MIN_PARAMS);
     CHECK(approov_sfv_parse_item(pool, buf, (apr_size_t)n, &it)
-          == APPROOV_SFV_OK && it.params.count == APPROOV_SFV_MAX_PARAMS);
+          == APPROOV_SFV_OK && it.params.count == RFC8941_MIN_PARAMS);
+    CHECK_STR(approov_sfv_serialize_item(pool, &it.bare, &it.params), buf);
+    n = sprintf(buf, "1");
+    n += params_of(buf + n, APPROOV_SFV_MAX_PARAMS);
     n += sprintf(buf + n, ";p0");
     CHECK(approov_sfv_parse_item(pool, buf, (apr_size_t)n, &it)
           == APPROOV_SFV_TOO_LARGE);
+
+    /* 256 parameters on an Inner List, on an Item inside one, and on a
+     * Dictionary member without a value; then one over on each. */
+    n = sprintf(buf, "(a)");
+    n += params_of(buf + n, RFC8941_MIN_PARAMS);
+    CHECK(approov_sfv_parse_list(pool, buf, (apr_size_t)n, &l)
+          == APPROOV_SFV_OK
+          && l.members[0].params.count == RFC8941_MIN_PARAMS);
+    n += sprintf(buf + n, ";p0");
+    CHECK(approov_sfv_parse_list(pool, buf, (apr_size_t)n, &l)
+          == APPROOV_SFV_TOO_LARGE);
+    n = sprintf(buf, "(a");
+    n += params_of(buf + n, RFC8941_MIN_PARAMS);
+    n += sprintf(buf + n, ")");
+    CHECK(approov_sfv_parse_list(pool, buf, (apr_size_t)n, &l)
+          == APPROOV_SFV_OK
+          && l.members[0].items[0].params.count == RFC8941_MIN_PARAMS);
+    n = sprintf(buf, "(a");
+    n += params_of(buf + n, APPROOV_SFV_MAX_PARAMS + 1);
+    n += sprintf(buf + n, ")");
+    CHECK(approov_sfv_parse_list(pool, buf, (apr_size_t)n, &l)
+          == APPROOV_SFV_TOO_LARGE);
+    n = sprintf(buf, "a");
+    n += params_of(buf + n, RFC8941_MIN_PARAMS);
+    CHECK(approov_sfv_parse_dict(pool, buf, (apr_size_t)n, &d)
+          == APPROOV_SFV_OK
+          && d.entries[0].value.params.count == RFC8941_MIN_PARAMS);
+    n = sprintf(buf, "a");
+    n += params_of(buf + n, APPROOV_SFV_MAX_PARAMS + 1);
+    CHECK(approov_sfv_parse_dict(pool, buf, (apr_size_t)n, &d)
+          == APPROOV_SFV_TOO_LARGE);
+
+    /* All the minimums at once, within the input cap: a Dictionary of 1024
+     * members whose first is an Inner List of 256 items with 256
+     * parameters on the list. */
+    n = sprintf(buf, "a=");
+    n += inner_of(buf + n, RFC8941_MIN_INNER);
+    n += params_of(buf + n, RFC8941_MIN_PARAMS);
+    for (i = 1; i < RFC8941_MIN_MEMBERS; i++) {
+        n += sprintf(buf + n, ",%c%d", 'a' + i % 26, i);
+    }
+    CHECK(n <= APPROOV_SFV_MAX_INPUT);
+    CHECK(approov_sfv_parse_dict(pool, buf, (apr_size_t)n, &d)
+          == APPROOV_SFV_OK && d.count == RFC8941_MIN_MEMBERS
+          && d.entries[0].value.count == RFC8941_MIN_INNER
+          && d.entries[0].value.params.count == RFC8941_MIN_PARAMS);
 
     /* 8192 bytes of input, then 8193. */
     buf[0] = '"';
@@ -1032,6 +1162,13 @@ static void test_rfc9421_components(void)
         "Cache-Control", "   must-revalidate",
         "Example-Dict", " a=1,    b=2;x=1;y=2,   c=(a   b   c)",
         "X-Empty-Header", "",
+        "X-Empty-Last", "a",
+        "X-Empty-Last", "",
+        "X-Empty-First", "",
+        "X-Empty-First", "a",
+        "X-Merged", "a, ",
+        "X-Merged-Twice", "a, , ",
+        "X-Merged-Both", ", ",
         "X-Tab", "a\tb",
         "X-Newline", "a\nb",
         "X-Cr", "a\rb",
@@ -1056,6 +1193,17 @@ static void test_rfc9421_components(void)
     CHECK_STR(line_for(&r, "(\"example-dict\")"),
               "\"example-dict\": a=1,    b=2;x=1;y=2,   c=(a   b   c)");
     CHECK_STR(line_for(&r, "(\"x-empty-header\")"), "\"x-empty-header\": ");
+    /* An empty field line among others still adds its ", " (section 2.1
+     * trims each line, then joins): as separate entries, and as httpd
+     * merges repeated lines into one entry (each line already trimmed, a
+     * value never ends in whitespace otherwise). */
+    CHECK_STR(line_for(&r, "(\"x-empty-last\")"), "\"x-empty-last\": a, ");
+    CHECK_STR(line_for(&r, "(\"x-empty-first\")"),
+              "\"x-empty-first\": , a");
+    CHECK_STR(line_for(&r, "(\"x-merged\")"), "\"x-merged\": a, ");
+    CHECK_STR(line_for(&r, "(\"x-merged-twice\")"),
+              "\"x-merged-twice\": a, , ");
+    CHECK_STR(line_for(&r, "(\"x-merged-both\")"), "\"x-merged-both\": , ");
     CHECK_STR(line_for(&r, "(\"x-tab\")"), "\"x-tab\": a\tb");
 
     /* Values that cannot go into the base. */
