@@ -104,8 +104,7 @@ missing=
 for f in configure Makefile.in Makefile.am configure.ac autogen.sh README.md \
          mod_approov.c mod_approov.h mod_approov_config.c mod_approov_access.c \
          mod_approov_body.c mod_approov_status.c \
-         approov_token.c approov_token.h approov_keys.c \
-         approov_sfv.c approov_sfv.h approov_msgsig.c approov_msgsig.h \
+         sources.mk $(sed -n 's/^CORE_[A-Z_]* *= *//p' "$top/sources.mk") \
          tools/approov-token.c tools/approov-token.1 \
          tests/unit/test_token.c tests/unit/test_msgsig.c \
          tests/run-httpd-tests.sh tests/httpd/t/TEST.PL \
