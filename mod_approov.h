@@ -27,6 +27,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
+#include "approov_envfile.h"
 #include "approov_msgsig.h"
 #include "approov_token.h"
 

@@ -337,20 +337,6 @@ const char *approov_cmd_ApproovEnvFile(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-/* RFC 9110 token characters, for a header field name. */
-static int is_field_name(const char *s)
-{
-    if (!*s) {
-        return 0;
-    }
-    for (; *s; s++) {
-        if (!apr_isalnum(*s) && !strchr("!#$%&'*+-.^_`|~", *s)) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 const char *approov_cmd_ApproovTokenHeader(cmd_parms *cmd, void *dconf,
                                            const char *name,
                                            const char *prefix)
@@ -358,7 +344,7 @@ const char *approov_cmd_ApproovTokenHeader(cmd_parms *cmd, void *dconf,
     approov_dir_conf *conf = dconf;
 
     REFUSE_IN_LIMIT(cmd);
-    if (!is_field_name(name)) {
+    if (!approov_is_field_name(name)) {
         return apr_pstrcat(cmd->pool, "ApproovTokenHeader: '", name,
                            "' is not a header field name", NULL);
     }
@@ -425,7 +411,7 @@ const char *approov_cmd_ApproovTokenBinding(cmd_parms *cmd, void *dconf,
     approov_dir_conf *conf = dconf;
 
     REFUSE_IN_LIMIT(cmd);
-    if (!is_field_name(name)) {
+    if (!approov_is_field_name(name)) {
         return apr_pstrcat(cmd->pool, "ApproovTokenBinding: '", name,
                            "' is not a header field name", NULL);
     }

@@ -22,6 +22,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "approov_envfile.h"
+#include "approov_mint.h"
 #include "approov_token.h"
 
 typedef struct {

@@ -54,6 +54,8 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "approov_envfile.h"
+#include "approov_mint.h"
 #include "approov_token.h"
 
 /* Approov's published dummy secret (the one in its quickstarts). */

@@ -26,7 +26,9 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
-#include "approov_token.h"
+#include "approov_base64.h"
+#include "approov_json.h"
+#include "approov_keys.h"
 
 typedef enum {
     FAMILY_HMAC,
@@ -782,4 +784,25 @@ approov_result_e approov_key_verify(const approov_key_t *key,
     EVP_MD_CTX_free(ctx);
     OPENSSL_free(der);
     return ok ? APPROOV_VALID : APPROOV_BAD_SIGNATURE;
+}
+
+/* ------------------------------------------------------------------ */
+/* constant-time comparison                                            */
+
+int approov_equal_ct(const void *a, const void *b, apr_size_t len)
+{
+    const unsigned char *x = a, *y = b;
+    apr_uint64_t diff = 0, wx, wy;
+    apr_size_t i = 0;
+
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&wx, x + i, 8);
+        memcpy(&wy, y + i, 8);
+        diff |= wx ^ wy;
+    }
+    for (; i < len; i++) {
+        diff |= (apr_uint64_t)(x[i] ^ y[i]);
+    }
+    /* 1 when diff is 0, without a branch on it. */
+    return (int)((((diff | (0 - diff)) >> 63) ^ 1) & 1);
 }

@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "approov_base64.h"
 #include "approov_msgsig.h"
 
 static const char *const result_names[APPROOV_SIG_RESULT_COUNT] = {
@@ -156,20 +157,32 @@ static const struct {
     { "@query-param", K_QUERY_PARAM },
 };
 
-/* A field component name: a lowercase RFC 9110 token. */
-static int is_field_name(const char *s)
+int approov_is_field_name(const char *s)
 {
     if (!*s) {
         return 0;
     }
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-              || strchr("!#$%&'*+-.^_`|~", c))) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c))) {
             return 0;
         }
     }
     return 1;
+}
+
+/* A field component name: a lowercase RFC 9110 token. */
+static int is_lower_field_name(const char *s)
+{
+    const char *c;
+
+    for (c = s; *c; c++) {
+        if (*c >= 'A' && *c <= 'Z') {
+            return 0;
+        }
+    }
+    return approov_is_field_name(s);
 }
 
 /* The syntax of a covered component, before knowing what it names: a
@@ -181,7 +194,7 @@ static int component_syntax_ok(const approov_sfv_item_t *item)
         || item->params.duplicates) {
         return 0;
     }
-    return item->bare.string[0] == '@' || is_field_name(item->bare.string);
+    return item->bare.string[0] == '@' || is_lower_field_name(item->bare.string);
 }
 
 /* What a covered component names, or why it cannot be used. */
@@ -351,14 +364,6 @@ static int field_value_ok(const char *v)
     return 1;
 }
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 static void emit_pct(char **o, unsigned char b)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -406,8 +411,8 @@ static const char *form_reencode(apr_pool_t *p, const char *src,
             d[n++] = ' ';
         }
         else if (src[k] == '%' && k + 2 < len
-                 && (h1 = hex_value((unsigned char)src[k + 1])) >= 0
-                 && (h2 = hex_value((unsigned char)src[k + 2])) >= 0) {
+                 && (h1 = approov_hex_value((unsigned char)src[k + 1])) >= 0
+                 && (h2 = approov_hex_value((unsigned char)src[k + 2])) >= 0) {
             d[n++] = (unsigned char)(h1 * 16 + h2);
             k += 2;
         }
@@ -696,7 +701,7 @@ static EVP_PKEY *ipk_key(apr_pool_t *p, const char *ipk)
     int canonical, again_len;
 
     if (!ipk || !*ipk || strlen(ipk) > APPROOV_MSGSIG_IPK_MAX_LEN
-        || approov_sfv_b64_decode(p, ipk, strlen(ipk), &der, &len,
+        || approov_b64_decode(p, ipk, strlen(ipk), &der, &len,
                                   &canonical) != 0
         || !canonical || len == 0) {
         return NULL;
@@ -882,7 +887,7 @@ approov_sig_result_e approov_msgsig_verify(apr_pool_t *p,
     else if (sm->bare.type == APPROOV_SFV_STRING) {
         unsigned char *bytes;
         int canonical;
-        if (approov_sfv_b64_decode(p, sm->bare.string, sm->bare.len, &bytes,
+        if (approov_b64_decode(p, sm->bare.string, sm->bare.len, &bytes,
                                    &out->signature_len, &canonical) != 0
             || !canonical) {
             return APPROOV_SIG_BAD_SIGNATURE_HEADER;

@@ -165,6 +165,9 @@ typedef struct {
     apr_size_t signature_len;
 } approov_msgsig_t;
 
+/* Whether s is a header field name: an RFC 9110 token, any case. */
+int approov_is_field_name(const char *s);
+
 /* "sig_valid", "sig_bad_signature", ... ("sig_unknown" if out of range). */
 const char *approov_sig_result_name(approov_sig_result_e result);
 

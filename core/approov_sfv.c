@@ -12,6 +12,7 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 
+#include "approov_base64.h"
 #include "approov_sfv.h"
 
 static const char *const status_names[APPROOV_SFV_STATUS_COUNT] = {
@@ -57,96 +58,6 @@ static int is_keychar(int c)
 {
     return is_lcalpha(c) || is_digit(c) || c == '_' || c == '-' || c == '.'
            || c == '*';
-}
-
-/* ------------------------------------------------------------------ */
-/* base64                                                              */
-
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int b64_value(int c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-int approov_sfv_b64_decode(apr_pool_t *p, const char *src, apr_size_t len,
-                           unsigned char **out, apr_size_t *out_len,
-                           int *canonical)
-{
-    const unsigned char *s = (const unsigned char *)src;
-    apr_size_t pad = 0, n, i, o = 0, needed;
-    unsigned char *d;
-    unsigned long acc = 0;
-    int bits = 0, v, zero_bits = 1;
-
-    while (pad < len && s[len - 1 - pad] == '=') {
-        pad++;
-    }
-    n = len - pad;
-    if (pad > 2 || n % 4 == 1) {
-        return -1;
-    }
-    needed = (4 - n % 4) % 4;
-    if (pad && pad != needed) {
-        return -1;                  /* padding present but wrong */
-    }
-    d = apr_palloc(p, n / 4 * 3 + 3);
-    for (i = 0; i < n; i++) {
-        if ((v = b64_value(s[i])) < 0) {
-            return -1;              /* includes an '=' before the end */
-        }
-        acc = (acc << 6) | (unsigned long)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            d[o++] = (unsigned char)(acc >> bits);
-            acc &= (1UL << bits) - 1;
-        }
-    }
-    if (bits && acc) {
-        zero_bits = 0;              /* non-zero pad bits */
-    }
-    d[o] = '\0';
-    *out = d;
-    *out_len = o;
-    if (canonical) {
-        *canonical = (pad == needed) && zero_bits;
-    }
-    return 0;
-}
-
-char *approov_sfv_b64_encode(apr_pool_t *p, const unsigned char *src,
-                             apr_size_t len)
-{
-    char *dst = apr_palloc(p, (len + 2) / 3 * 4 + 1), *d = dst;
-    apr_size_t i;
-
-    for (i = 0; i + 2 < len; i += 3) {
-        *d++ = b64_alphabet[src[i] >> 2];
-        *d++ = b64_alphabet[((src[i] & 0x03) << 4) | (src[i + 1] >> 4)];
-        *d++ = b64_alphabet[((src[i + 1] & 0x0F) << 2) | (src[i + 2] >> 6)];
-        *d++ = b64_alphabet[src[i + 2] & 0x3F];
-    }
-    if (len - i == 1) {
-        *d++ = b64_alphabet[src[i] >> 2];
-        *d++ = b64_alphabet[(src[i] & 0x03) << 4];
-        *d++ = '=';
-        *d++ = '=';
-    }
-    else if (len - i == 2) {
-        *d++ = b64_alphabet[src[i] >> 2];
-        *d++ = b64_alphabet[((src[i] & 0x03) << 4) | (src[i + 1] >> 4)];
-        *d++ = b64_alphabet[(src[i + 1] & 0x0F) << 2];
-        *d++ = '=';
-    }
-    *d = '\0';
-    return dst;
 }
 
 /* ------------------------------------------------------------------ */
@@ -335,7 +246,7 @@ static int parse_bytes(scan_t *sc, approov_sfv_bare_t *out)
     if (!colon) {
         return fail(sc, APPROOV_SFV_SYNTAX);
     }
-    if (approov_sfv_b64_decode(sc->p, (const char *)start,
+    if (approov_b64_decode(sc->p, (const char *)start,
                                (apr_size_t)(colon - start), &bytes, &len,
                                &canonical) != 0) {
         return fail(sc, APPROOV_SFV_SYNTAX);
@@ -912,7 +823,7 @@ static void ser_bare(out_t *o, const approov_sfv_bare_t *b)
             return;
         }
         out_chr(o, ':');
-        out_str(o, approov_sfv_b64_encode(o->p, b->bytes
+        out_str(o, approov_b64_encode(o->p, b->bytes
                                                 ? b->bytes
                                                 : (const unsigned char *)"",
                                           b->len));

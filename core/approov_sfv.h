@@ -176,21 +176,4 @@ char *approov_sfv_serialize_member(apr_pool_t *p,
 char *approov_sfv_serialize_list(apr_pool_t *p, const approov_sfv_list_t *list);
 char *approov_sfv_serialize_dict(apr_pool_t *p, const approov_sfv_dict_t *dict);
 
-/*
- * Standard base64 (RFC 4648 section 4) as a Byte Sequence holds it: only
- * A-Z a-z 0-9 + / and trailing '=' padding.  Padding, when present, must be
- * exactly right; absent padding and non-zero pad bits are accepted, and
- * reported through *canonical (1 only for the single strict spelling: padded
- * and with zero pad bits).  canonical may be NULL.  *out (from p, NUL-
- * terminated for convenience) and *out_len are set on success.
- * Returns 0 on success, -1 when src is not base64.
- */
-int approov_sfv_b64_decode(apr_pool_t *p, const char *src, apr_size_t len,
-                           unsigned char **out, apr_size_t *out_len,
-                           int *canonical);
-
-/* Padded standard base64 of len bytes, NUL-terminated, from p. */
-char *approov_sfv_b64_encode(apr_pool_t *p, const unsigned char *src,
-                             apr_size_t len);
-
 #endif /* APPROOV_SFV_H */

@@ -14,6 +14,9 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
+#include "approov_envfile.h"
+#include "approov_json.h"
+#include "approov_mint.h"
 #include "approov_token.h"
 
 /* Approov's published dummy secret, standard base64 (64 bytes decoded). */

@@ -85,6 +85,7 @@
 #include <openssl/x509.h>
 
 #include "approov_msgsig.h"
+#include "approov_base64.h"
 #include "approov_sfv.h"
 #include "fuzz_common.h"
 

@@ -2,7 +2,7 @@
  * fuzz_sfv: the structured-field parser and serializer (approov_sfv.c,
  * RFC 8941), on the raw input as a field value.  No selector byte: the
  * input is parsed as a List, a Dictionary and an Item in turn, and given to
- * approov_sfv_b64_decode() as base64 text.
+ * approov_b64_decode() as base64 text.
  *
  * Invariants, for each of the three types:
  *  - the status is ok, syntax or too_large; too_large exactly when the input
@@ -28,7 +28,7 @@
  *    keys in the same order with those values ("last one wins, at the
  *    first position"), one repeat per key, for Dictionaries and for the
  *    parameters of an Item; too_large past the bounds;
- *  - approov_sfv_b64_decode() accepts exactly what a reference (OpenSSL
+ *  - approov_b64_decode() accepts exactly what a reference (OpenSSL
  *    EVP_DecodeBlock behind the RFC 8941 section 3.3.5 leniency: padding
  *    absent or exact) accepts, with the same bytes, and calls canonical
  *    exactly the text that OpenSSL's encoder writes.
@@ -39,6 +39,7 @@
 
 #include <openssl/evp.h>
 
+#include "approov_base64.h"
 #include "approov_sfv.h"
 #include "fuzz_common.h"
 
@@ -745,7 +746,7 @@ static void fuzz_b64(apr_pool_t *p, const uint8_t *data, size_t size)
     size_t pad = 0, n, needed, i;
     int rc, canonical = -1, ok, ref_len = 0;
 
-    rc = approov_sfv_b64_decode(p, text, size, &out, &out_len, &canonical);
+    rc = approov_b64_decode(p, text, size, &out, &out_len, &canonical);
     FUZZ_CHECK(rc == 0 || rc == -1, "b64 decode returned %d", rc);
 
     while (pad < size && text[size - 1 - pad] == '=') pad++;

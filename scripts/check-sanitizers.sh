@@ -32,7 +32,7 @@ summary() {
 cc=${CC:-$(command -v clang || command -v gcc || echo cc)}
 
 # The core the unit tests link, as sources.mk lists it.
-core=$(sed -n 's/^CORE_SRCS[[:space:]]*=[[:space:]]*//p' sources.mk)
+core=$(sed -n 's/^CORE\(_TOOL\)\{0,1\}_SRCS[[:space:]]*=[[:space:]]*//p' sources.mk)
 if [ -z "$core" ]; then
     echo "check-sanitizers: no CORE_SRCS in sources.mk" >&2
     failed=1; summary; exit 1

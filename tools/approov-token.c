@@ -21,7 +21,10 @@
 #include <openssl/sha.h>
 
 #include "approov_msgsig.h"
+#include "approov_base64.h"
 #include "approov_sfv.h"
+#include "approov_envfile.h"
+#include "approov_mint.h"
 #include "approov_token.h"
 
 #define SECRET_VARIABLE "APPROOV_BASE64_SECRET"
@@ -223,7 +226,7 @@ static const char *install_public_key(apr_pool_t *p, const char *path)
     if (len <= 0) {
         die("cannot encode the install public key");
     }
-    ipk = approov_sfv_b64_encode(p, der, (apr_size_t)len);
+    ipk = approov_b64_encode(p, der, (apr_size_t)len);
     OPENSSL_free(der);
     EVP_PKEY_free(pkey);
     return ipk;
@@ -438,7 +441,7 @@ static int sign_request(apr_pool_t *p, int argc, const char *const *argv)
         SHA256((const unsigned char *)body, strlen(body), digest);
         apr_table_set(headers, "Content-Digest",
                       apr_pstrcat(p, "sha-256=:",
-                                  approov_sfv_b64_encode(p, digest,
+                                  approov_b64_encode(p, digest,
                                                          sizeof(digest)),
                                   ":", NULL));
         printf("Content-Digest: %s\n",
@@ -500,7 +503,7 @@ static int sign_request(apr_pool_t *p, int argc, const char *const *argv)
     EVP_MD_CTX_free(ctx);
     EVP_PKEY_free(pkey);
 
-    sig_b64 = approov_sfv_b64_encode(p, raw, sizeof(raw));
+    sig_b64 = approov_b64_encode(p, raw, sizeof(raw));
     printf("Signature-Input: %s\n", input);
     printf("Signature: " APPROOV_MSGSIG_LABEL "=%s%s%s\n",
            as_string ? "\"" : ":", sig_b64, as_string ? "\"" : ":");

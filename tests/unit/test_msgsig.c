@@ -40,6 +40,7 @@
 #include <openssl/x509.h>
 
 #include "approov_msgsig.h"
+#include "approov_base64.h"
 #include "approov_sfv.h"
 
 /* ------------------------------------------------------------------ */
@@ -497,23 +498,23 @@ static void test_sfv_bare_items(void)
         unsigned char *out;
         apr_size_t n;
         int canonical;
-        CHECK_STR(approov_sfv_b64_encode(pool, (const unsigned char *)"", 0),
+        CHECK_STR(approov_b64_encode(pool, (const unsigned char *)"", 0),
                   "");
-        CHECK_STR(approov_sfv_b64_encode(pool, (const unsigned char *)"f", 1),
+        CHECK_STR(approov_b64_encode(pool, (const unsigned char *)"f", 1),
                   "Zg==");
-        CHECK_STR(approov_sfv_b64_encode(pool, (const unsigned char *)"fo", 2),
+        CHECK_STR(approov_b64_encode(pool, (const unsigned char *)"fo", 2),
                   "Zm8=");
-        CHECK_STR(approov_sfv_b64_encode(pool, (const unsigned char *)"foo", 3),
+        CHECK_STR(approov_b64_encode(pool, (const unsigned char *)"foo", 3),
                   "Zm9v");
-        CHECK(approov_sfv_b64_decode(pool, "Zm9vYg==", 8, &out, &n,
+        CHECK(approov_b64_decode(pool, "Zm9vYg==", 8, &out, &n,
                                      &canonical) == 0
               && n == 4 && memcmp(out, "foob", 4) == 0 && canonical);
-        CHECK(approov_sfv_b64_decode(pool, "Zm9vYh==", 8, &out, &n,
+        CHECK(approov_b64_decode(pool, "Zm9vYh==", 8, &out, &n,
                                      &canonical) == 0 && !canonical);
-        CHECK(approov_sfv_b64_decode(pool, "Zm9vYg", 6, &out, &n,
+        CHECK(approov_b64_decode(pool, "Zm9vYg", 6, &out, &n,
                                      &canonical) == 0 && !canonical);
-        CHECK(approov_sfv_b64_decode(pool, "Zm9vY", 5, &out, &n, NULL) == -1);
-        CHECK(approov_sfv_b64_decode(pool, "Zm9v===", 7, &out, &n, NULL)
+        CHECK(approov_b64_decode(pool, "Zm9vY", 5, &out, &n, NULL) == -1);
+        CHECK(approov_b64_decode(pool, "Zm9v===", 7, &out, &n, NULL)
               == -1);
     }
 }
@@ -739,7 +740,7 @@ static const unsigned char *b64(const char *text, apr_size_t *len)
 {
     unsigned char *out;
 
-    if (approov_sfv_b64_decode(pool, text, strlen(text), &out, len, NULL)
+    if (approov_b64_decode(pool, text, strlen(text), &out, len, NULL)
         != 0) {
         fprintf(stderr, "bad base64 in a test vector\n");
         exit(2);
@@ -803,7 +804,7 @@ static const char *hmac_b64(const char *base)
               strlen(base), mac, &mlen)) {
         return NULL;
     }
-    return approov_sfv_b64_encode(pool, mac, mlen);
+    return approov_b64_encode(pool, mac, mlen);
 }
 
 /* A request view over an apr_table_t of headers (name, value, ..., NULL);
@@ -1077,7 +1078,7 @@ static void test_rfc9421_b3_ecdsa(void)
                             "\"@authority\" \"client-cert\")"
                             ";created=1618884473;keyid=\"test-key-ecc-p256\"";
         const char *signature = apr_pstrcat(pool, "install=:",
-                                             approov_sfv_b64_encode(pool, sig,
+                                             approov_b64_encode(pool, sig,
                                                                     len),
                                              ":", NULL);
         CHECK_SIG(approov_msgsig_verify(pool, &r, input, signature,
@@ -1609,7 +1610,7 @@ static const char *ipk_of(EVP_PKEY *key)
 {
     unsigned char *der = NULL;
     int len = i2d_PUBKEY(key, &der);
-    const char *text = approov_sfv_b64_encode(pool, der, (apr_size_t)len);
+    const char *text = approov_b64_encode(pool, der, (apr_size_t)len);
 
     OPENSSL_free(der);
     return text;
@@ -1662,7 +1663,7 @@ static const char *sign_request(const approov_msgsig_request_t *r,
         exit(2);
     }
     sign_raw(key, out.signature_base, sig);
-    text = approov_sfv_b64_encode(pool, sig, 64);
+    text = approov_b64_encode(pool, sig, 64);
     return form == AS_STRING
                ? apr_pstrcat(pool, "install=\"", text, "\"", NULL)
                : apr_pstrcat(pool, "install=:", text, ":", NULL);
@@ -1684,7 +1685,7 @@ static approov_msgsig_request_t app_request(void)
     if (!headers[5]) {
         EVP_Digest(BODY, strlen(BODY), md, &mdlen, EVP_sha256(), NULL);
         headers[5] = apr_pstrcat(pool, "sha-256=:",
-                                 approov_sfv_b64_encode(pool, md, mdlen), ":",
+                                 approov_b64_encode(pool, md, mdlen), ":",
                                  NULL);
     }
     return view("POST", "https", "api.example.com", "/v1/pay", "a=1&b=two",
@@ -2020,12 +2021,12 @@ static void test_end_to_end(void)
         raw[64] = 0;
         CHECK_SIG(verify(&r, input,
                          apr_pstrcat(pool, "install=:",
-                                     approov_sfv_b64_encode(pool, raw, 63),
+                                     approov_b64_encode(pool, raw, 63),
                                      ":", NULL), ipk_p256, NULL),
                   APPROOV_SIG_BAD_SIGNATURE);
         CHECK_SIG(verify(&r, input,
                          apr_pstrcat(pool, "install=:",
-                                     approov_sfv_b64_encode(pool, raw, 65),
+                                     approov_b64_encode(pool, raw, 65),
                                      ":", NULL), ipk_p256, NULL),
                   APPROOV_SIG_BAD_SIGNATURE);
         CHECK_SIG(verify(&r, input, "install=::", ipk_p256, NULL),
@@ -2033,14 +2034,14 @@ static void test_end_to_end(void)
         memset(raw, 0, sizeof(raw));
         CHECK_SIG(verify(&r, input,
                          apr_pstrcat(pool, "install=:",
-                                     approov_sfv_b64_encode(pool, raw, 64),
+                                     approov_b64_encode(pool, raw, 64),
                                      ":", NULL), ipk_p256, NULL),
                   APPROOV_SIG_BAD_SIGNATURE);
         memcpy(raw, dec, 64);
         raw[10] ^= 0x01;
         CHECK_SIG(verify(&r, input,
                          apr_pstrcat(pool, "install=:",
-                                     approov_sfv_b64_encode(pool, raw, 64),
+                                     approov_b64_encode(pool, raw, 64),
                                      ":", NULL), ipk_p256, NULL),
                   APPROOV_SIG_BAD_SIGNATURE);
         /* A DER signature, as a careless SDK might send, is refused. */
@@ -2073,7 +2074,7 @@ static void test_end_to_end(void)
         memcpy(longer, der, len);
         longer[len] = 0;
         CHECK_SIG(verify(&r, input, sig,
-                         approov_sfv_b64_encode(pool, longer, len + 1), NULL),
+                         approov_b64_encode(pool, longer, len + 1), NULL),
                   APPROOV_SIG_BAD_IPK);
         for (c = url; *c; c++) {
             if (*c == '+') *c = '-';

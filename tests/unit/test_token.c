@@ -34,6 +34,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "approov_envfile.h"
+#include "approov_json.h"
+#include "approov_mint.h"
 #include "approov_token.h"
 
 /* ------------------------------------------------------------------ */

@@ -8,6 +8,8 @@
 #include <apr_strings.h>
 
 #include "approov_claims.h"
+#include "approov_envfile.h"
+#include "approov_mint.h"
 #include "approov_token.h"
 #include "approov_token_cache.h"
 #include "harness.h"
