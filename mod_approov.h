@@ -49,31 +49,10 @@ typedef enum {
     SIGNING_REQUIRED
 } signing_mode_e;
 
-/*
- * Outcomes of a request check, for APPROOV_RESULT, the log and the
- * counters: the token's results, then message signing's (valid left out),
- * then Content-Digest's, then the ones the glue decides itself.
- */
-#define OUTCOME_SIG_BASE (APPROOV_RESULT_COUNT - 1)
-#define OUTCOME_DIGEST_BASE (OUTCOME_SIG_BASE + APPROOV_SIG_RESULT_COUNT - 1)
-#define OUTCOME_GLUE_BASE (OUTCOME_DIGEST_BASE + APPROOV_DIGEST_RESULT_COUNT)
-
-/* A test build (-DAPPROOV_TEST_EXTRA_OUTCOMES=N, N <= 4) has N more
- * outcomes, to prove that a graceful restart into a module with another
- * number of outcomes never indexes past the shared counters. */
-#ifndef APPROOV_TEST_EXTRA_OUTCOMES
-#define APPROOV_TEST_EXTRA_OUTCOMES 0
-#endif
-
-
-#define OUTCOME_SIG_NO_IPK (OUTCOME_GLUE_BASE)
-#define OUTCOME_SIG_BODY_TOO_LARGE (OUTCOME_GLUE_BASE + 1)
-#define OUTCOME_BODY_ERROR (OUTCOME_GLUE_BASE + 2)
-#if APPROOV_TEST_EXTRA_OUTCOMES > 4
-#error "APPROOV_TEST_EXTRA_OUTCOMES is at most 4"
-#endif
-#define OUTCOME_GLUE_COUNT (3 + APPROOV_TEST_EXTRA_OUTCOMES)
-#define OUTCOME_COUNT (OUTCOME_GLUE_BASE + OUTCOME_GLUE_COUNT)
+/* The outcomes of a request check, for APPROOV_RESULT, the log and the
+ * counters, including the glue's own (APPROOV_SIG_NO_IPK,
+ * APPROOV_SIG_BODY_TOO_LARGE, APPROOV_BODY_ERROR): the one list in
+ * core/approov_outcome.h. */
 
 
 /* Where a scope's key came from; a higher rank wins inside one scope. */
@@ -197,7 +176,6 @@ int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
 /* ------------------------------------------------------------------ */
 /* mod_approov_status.c                                                */
 
-const char *approov_outcome_name(int outcome);
 int approov_create_counters(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s);
 void approov_count(int report_only, int outcome);

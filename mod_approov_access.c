@@ -160,7 +160,7 @@ static void describe_request(request_rec *r, const approov_dir_conf *conf,
 
 /*
  * The install signature of a request with a valid token: its outcome, 0
- * for valid.  For OUTCOME_BODY_ERROR, *status is httpd's status for the
+ * for valid.  For APPROOV_BODY_ERROR, *status is httpd's status for the
  * client's failure.
  */
 static int check_message_signature(request_rec *r,
@@ -177,10 +177,10 @@ static int check_message_signature(request_rec *r,
     int rv;
 
     if (!ipk) {
-        return conf->signing == SIGNING_REQUIRED ? OUTCOME_SIG_NO_IPK : 0;
+        return conf->signing == SIGNING_REQUIRED ? APPROOV_SIG_NO_IPK : 0;
     }
     if (!cJSON_IsString(ipk)) {
-        return OUTCOME_SIG_BASE + APPROOV_SIG_BAD_IPK;
+        return APPROOV_SIG_BAD_IPK;
     }
     describe_request(r, conf, &req);
     result = approov_msgsig_verify(
@@ -192,7 +192,7 @@ static int check_message_signature(request_rec *r,
         conf->signing_skew >= 0 ? conf->signing_skew : SIGNING_SKEW_DEFAULT,
         &sig);
     if (result != APPROOV_SIG_VALID) {
-        return OUTCOME_SIG_BASE + result;
+        return result;
     }
     if (!sig.covers_content_digest) {
         return 0;
@@ -209,7 +209,7 @@ static int check_message_signature(request_rec *r,
     digest = approov_content_digest_check(
         r->pool, apr_table_get(r->headers_in, "Content-Digest"),
         (const unsigned char *)body, len);
-    return digest == APPROOV_DIGEST_VALID ? 0 : OUTCOME_DIGEST_BASE + digest;
+    return digest;
 }
 
 /*
@@ -348,7 +348,7 @@ static int respond(request_rec *r, const approov_dir_conf *conf,
         set_claims(r, check);
     }
     apr_table_setn(r->subprocess_env, "APPROOV_RESULT", name);
-    if (check->outcome == OUTCOME_BODY_ERROR) {
+    if (check->outcome == APPROOV_BODY_ERROR) {
         /* The client failed, not the token: httpd's status, whatever the
          * mode, for the body is gone. */
         approov_count(0, check->outcome);

@@ -123,9 +123,9 @@ void approov_insert_kept_body(request_rec *r)
 
 /*
  * Read the whole request body, at most limit bytes, into memory, kept for
- * the handler.  Returns OK with the body, OUTCOME_SIG_BODY_TOO_LARGE for a
+ * the handler.  Returns OK with the body, APPROOV_SIG_BODY_TOO_LARGE for a
  * body over the limit (what was read is kept: in report-only mode the
- * handler still gets every byte), or OUTCOME_BODY_ERROR with httpd's own
+ * handler still gets every byte), or APPROOV_BODY_ERROR with httpd's own
  * status in *status (400, 408, 413, or AP_FILTER_ERROR when httpd has
  * answered already) when the client's body could not be read.
  */
@@ -142,7 +142,7 @@ int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
     /* A subrequest or an internal redirect judges the body read before. */
     if (body) {
         if (!body->complete) {
-            return OUTCOME_SIG_BODY_TOO_LARGE;
+            return APPROOV_SIG_BODY_TOO_LARGE;
         }
         *bytes = body->bytes;
         *len = body->len;
@@ -158,7 +158,7 @@ int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
                                          HUGE_STRING_LEN);
         if (rv != APR_SUCCESS) {
             *status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-            return OUTCOME_BODY_ERROR;
+            return APPROOV_BODY_ERROR;
         }
         for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
              e = APR_BUCKET_NEXT(e)) {
@@ -173,13 +173,13 @@ int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
     approov_request_state_of(client, 1)->body = body;
     add_replay_filter(r, body);
     if (total > limit) {
-        return OUTCOME_SIG_BODY_TOO_LARGE;
+        return APPROOV_SIG_BODY_TOO_LARGE;
     }
     body->complete = 1;
     if (apr_brigade_pflatten(body->unread, (char **)&body->bytes, &body->len,
                              pool) != APR_SUCCESS) {
         *status = HTTP_INTERNAL_SERVER_ERROR;
-        return OUTCOME_BODY_ERROR;
+        return APPROOV_BODY_ERROR;
     }
     *bytes = body->bytes;
     *len = body->len;

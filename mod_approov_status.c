@@ -1,6 +1,6 @@
 /*
- * mod_approov_status.c: the outcomes' names, their counters in shared
- * memory and the mod_status hook.
+ * mod_approov_status.c: the outcomes' counters in shared memory and the
+ * mod_status hook (the outcomes and their names: core/approov_outcome.h).
  */
 
 #include "apr_atomic.h"
@@ -9,41 +9,6 @@
 #include "mod_status.h"
 
 #include "mod_approov.h"
-
-/* The outcomes the glue decides itself, after the core's. */
-static const char *const glue_outcome_names[OUTCOME_GLUE_COUNT] = {
-    "sig_no_ipk",           /* ApproovMessageSigning Required, no ipk */
-    "sig_body_too_large",   /* over ApproovMessageSigningMaxBody */
-    "body_error",           /* httpd failed to read the signed body */
-#if APPROOV_TEST_EXTRA_OUTCOMES > 0
-    "test_extra_1",
-#endif
-#if APPROOV_TEST_EXTRA_OUTCOMES > 1
-    "test_extra_2",
-#endif
-#if APPROOV_TEST_EXTRA_OUTCOMES > 2
-    "test_extra_3",
-#endif
-#if APPROOV_TEST_EXTRA_OUTCOMES > 3
-    "test_extra_4",
-#endif
-};
-
-const char *approov_outcome_name(int outcome)
-{
-    if (outcome < APPROOV_RESULT_COUNT) {
-        return approov_result_name((approov_result_e)outcome);
-    }
-    if (outcome <= OUTCOME_DIGEST_BASE) {
-        return approov_sig_result_name(
-            (approov_sig_result_e)(outcome - OUTCOME_SIG_BASE));
-    }
-    if (outcome < OUTCOME_GLUE_BASE) {
-        return approov_digest_result_name(
-            (approov_digest_result_e)(outcome - OUTCOME_DIGEST_BASE));
-    }
-    return glue_outcome_names[outcome - OUTCOME_GLUE_BASE];
-}
 
 /* ------------------------------------------------------------------ */
 /* counters                                                            */
@@ -55,7 +20,7 @@ const char *approov_outcome_name(int outcome)
  * outcomes differ: the segment starts with its layout, and a build finds
  * another layout there makes a segment of its own. */
 #define COUNTER_MODES 2
-#define COUNTER_SLOTS (COUNTER_MODES * OUTCOME_COUNT)
+#define COUNTER_SLOTS (COUNTER_MODES * APPROOV_OUTCOME_COUNT)
 #define COUNTERS_KEY "mod_approov.counters"
 #define COUNTERS_MAGIC APR_UINT64_C(0x417070726f6f7602)   /* "Approov", 2 */
 
@@ -79,7 +44,7 @@ static apr_uint64_t outcomes_fingerprint(void)
     const unsigned char *c;
     int outcome;
 
-    for (outcome = 0; outcome < OUTCOME_COUNT; outcome++) {
+    for (outcome = 0; outcome < APPROOV_OUTCOME_COUNT; outcome++) {
         for (c = (const unsigned char *)approov_outcome_name(outcome); ;
              c++) {
             hash = (hash ^ *c) * APR_UINT64_C(0x100000001b3);
@@ -117,7 +82,7 @@ int approov_create_counters(apr_pool_t *pconf, apr_pool_t *plog,
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                      "approov: counters start from zero: the module's "
                      "outcomes changed since the last start (%d now)",
-                     OUTCOME_COUNT);
+                     APPROOV_OUTCOME_COUNT);
         shm = NULL;
     }
     if (!shm) {
@@ -144,8 +109,8 @@ int approov_create_counters(apr_pool_t *pconf, apr_pool_t *plog,
  * written past the segment. */
 void approov_count(int report_only, int outcome)
 {
-    if (counters && outcome >= 0 && outcome < OUTCOME_COUNT) {
-        apr_atomic_inc64(&counters[(report_only ? OUTCOME_COUNT : 0)
+    if (counters && outcome >= 0 && outcome < APPROOV_OUTCOME_COUNT) {
+        apr_atomic_inc64(&counters[(report_only ? APPROOV_OUTCOME_COUNT : 0)
                                    + outcome]);
     }
 }
@@ -181,20 +146,20 @@ int approov_show_counters(request_rec *r, int flags)
         ap_rputs("<hr />\n<h2>Approov token checks</h2>\n"
                  "<table>\n<tr><th>result</th><th>enforced</th>"
                  "<th>report-only</th></tr>\n", r);
-        for (result = 0; result < OUTCOME_COUNT; result++) {
+        for (result = 0; result < APPROOV_OUTCOME_COUNT; result++) {
             ap_rprintf(r, "<tr><td>%s</td><td>%" APR_UINT64_T_FMT "</td><td>%"
                        APR_UINT64_T_FMT "</td></tr>\n",
                        approov_outcome_name(result), counters[result],
-                       counters[OUTCOME_COUNT + result]);
+                       counters[APPROOV_OUTCOME_COUNT + result]);
         }
         ap_rputs("</table>\n", r);
         return OK;
     }
     for (mode = 0; mode < COUNTER_MODES; mode++) {
-        for (result = 0; result < OUTCOME_COUNT; result++) {
+        for (result = 0; result < APPROOV_OUTCOME_COUNT; result++) {
             ap_rprintf(r, "Approov%s%s: %" APR_UINT64_T_FMT "\n", modes[mode],
                        camel_name(r->pool, approov_outcome_name(result)),
-                       counters[mode * OUTCOME_COUNT + result]);
+                       counters[mode * APPROOV_OUTCOME_COUNT + result]);
         }
     }
     return OK;

@@ -10,6 +10,8 @@
  * whole and below 2^53 in magnitude, otherwise the shortest %g text (15 to
  * 17 digits) that reads back as the same double, with '.' whatever the
  * locale; a boolean is "true" or "false".
+ *
+ * Layer 1 of the core (see core/README.md): includes no core header.
  */
 #ifndef APPROOV_CLAIMS_H
 #define APPROOV_CLAIMS_H

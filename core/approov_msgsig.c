@@ -22,49 +22,6 @@
 #include "approov_base64.h"
 #include "approov_msgsig.h"
 
-static const char *const result_names[APPROOV_SIG_RESULT_COUNT] = {
-    "sig_valid",
-    "sig_missing_headers",
-    "sig_bad_signature_input",
-    "sig_bad_signature_header",
-    "sig_bad_alg",
-    "sig_unknown_component",
-    "sig_duplicate_component",
-    "sig_missing_component",
-    "sig_no_created",
-    "sig_created_in_future",
-    "sig_too_old",
-    "sig_expired",
-    "sig_component_absent",
-    "sig_bad_component_value",
-    "sig_bad_ipk",
-    "sig_bad_signature",
-};
-
-const char *approov_sig_result_name(approov_sig_result_e result)
-{
-    if ((int)result < 0 || result >= APPROOV_SIG_RESULT_COUNT) {
-        return "sig_unknown";
-    }
-    return result_names[result];
-}
-
-static const char *const digest_names[APPROOV_DIGEST_RESULT_COUNT] = {
-    "digest_valid",
-    "digest_missing",
-    "digest_malformed",
-    "digest_unsupported",
-    "digest_mismatch",
-};
-
-const char *approov_digest_result_name(approov_digest_result_e result)
-{
-    if ((int)result < 0 || result >= APPROOV_DIGEST_RESULT_COUNT) {
-        return "digest_unknown";
-    }
-    return digest_names[result];
-}
-
 typedef struct {
     apr_pool_t *p;
     apr_array_header_t *values;

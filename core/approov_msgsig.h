@@ -40,6 +40,9 @@
  *    component other than @query-param's name) are
  *    APPROOV_SIG_UNKNOWN_COMPONENT.  A field component name must be a
  *    lowercase field name.
+ *
+ * Layer 2 of the core (see core/README.md): includes approov_outcome.h
+ * and approov_sfv.h; approov_msgsig.c also approov_base64.h.
  */
 #ifndef APPROOV_MSGSIG_H
 #define APPROOV_MSGSIG_H
@@ -48,6 +51,7 @@
 #include <apr_tables.h>
 #include <apr_time.h>
 
+#include "approov_outcome.h"
 #include "approov_sfv.h"
 
 /* The Signature-Input / Signature member verified. */
@@ -62,40 +66,7 @@
 /* Longest ipk claim accepted, in characters (a P-256 SPKI is 124). */
 #define APPROOV_MSGSIG_IPK_MAX_LEN 1024
 
-typedef enum {
-    APPROOV_SIG_VALID = 0,
-    APPROOV_SIG_MISSING_HEADERS,     /* Signature or Signature-Input absent
-                                      * or empty */
-    APPROOV_SIG_BAD_SIGNATURE_INPUT, /* not a strict Dictionary, a key twice,
-                                      * no install member, not an Inner List
-                                      * of Strings, a repeated or mistyped
-                                      * parameter, a malformed component name */
-    APPROOV_SIG_BAD_SIGNATURE_HEADER,/* not a strict Dictionary, a key twice,
-                                      * no install member, not a Byte
-                                      * Sequence or String of padded base64 */
-    APPROOV_SIG_BAD_ALG,             /* alg present and not
-                                      * ecdsa-p256-sha256 */
-    APPROOV_SIG_UNKNOWN_COMPONENT,   /* a derived component or component
-                                      * parameter not supported */
-    APPROOV_SIG_DUPLICATE_COMPONENT, /* a component identifier twice */
-    APPROOV_SIG_MISSING_COMPONENT,   /* @method, @target-uri or @path, or the
-                                      * token header not covered */
-    APPROOV_SIG_NO_CREATED,          /* created missing or not an Integer */
-    APPROOV_SIG_CREATED_IN_FUTURE,   /* created > now + skew */
-    APPROOV_SIG_TOO_OLD,             /* now - created > max_age */
-    APPROOV_SIG_EXPIRED,             /* expires present and now >= expires
-                                      * + skew */
-    APPROOV_SIG_COMPONENT_ABSENT,    /* a covered field, request part or
-                                      * query parameter is not in the request */
-    APPROOV_SIG_BAD_COMPONENT_VALUE, /* a component value cannot go into the
-                                      * signature base: a control or non-ASCII
-                                      * byte (RFC 9421 section 2.5), or a
-                                      * @query-param name occurring twice */
-    APPROOV_SIG_BAD_IPK,             /* not padded standard base64 of a DER
-                                      * SubjectPublicKeyInfo of a P-256 key */
-    APPROOV_SIG_BAD_SIGNATURE,       /* not 64 bytes r||s, or not valid */
-    APPROOV_SIG_RESULT_COUNT
-} approov_sig_result_e;
+/* Results: approov_sig_result_e, APPROOV_SIG_* in approov_outcome.h. */
 
 /*
  * Fetch a request header field by lowercase name: the combined value of all
@@ -168,9 +139,6 @@ typedef struct {
 /* Whether s is a header field name: an RFC 9110 token, any case. */
 int approov_is_field_name(const char *s);
 
-/* "sig_valid", "sig_bad_signature", ... ("sig_unknown" if out of range). */
-const char *approov_sig_result_name(approov_sig_result_e result);
-
 /*
  * Verify the "install" signature of a request.
  *   signature_input, signature: the raw field values (combined), NULL when
@@ -223,19 +191,7 @@ approov_sig_result_e approov_msgsig_verify_p256(apr_pool_t *p,
 /* ------------------------------------------------------------------ */
 /* Content-Digest (RFC 9530)                                           */
 
-typedef enum {
-    APPROOV_DIGEST_VALID = 0,
-    APPROOV_DIGEST_MISSING,     /* no header, or an empty one */
-    APPROOV_DIGEST_MALFORMED,   /* not a strict Dictionary, a key twice, a
-                                 * member not a plain Byte Sequence */
-    APPROOV_DIGEST_UNSUPPORTED, /* neither sha-256 nor sha-512 present */
-    APPROOV_DIGEST_MISMATCH,    /* a sha-256 or sha-512 member does not match
-                                 * the body */
-    APPROOV_DIGEST_RESULT_COUNT
-} approov_digest_result_e;
-
-/* "digest_valid", "digest_mismatch", ... */
-const char *approov_digest_result_name(approov_digest_result_e result);
+/* Results: approov_digest_result_e, APPROOV_DIGEST_* in approov_outcome.h. */
 
 /*
  * Check a Content-Digest field value against the body (body may be NULL

@@ -10,6 +10,9 @@
  * signing on every request.  One entry: its pool is cleared for each other
  * token.  Not for sharing between threads: one connection's requests run
  * one at a time.
+ *
+ * Layer 4 of the core (see core/README.md): includes approov_token.h;
+ * approov_token_cache.c also approov_claims.h.
  */
 #ifndef APPROOV_TOKEN_CACHE_H
 #define APPROOV_TOKEN_CACHE_H

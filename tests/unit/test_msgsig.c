@@ -2139,6 +2139,10 @@ static void test_names(void)
               "sig_unknown");
     for (i = 0; i < APPROOV_SIG_RESULT_COUNT; i++) {
         const char *n = approov_sig_result_name((approov_sig_result_e)i);
+        /* One outcome list: the group is VALID and [FIRST, COUNT). */
+        if (i != APPROOV_SIG_VALID && i < APPROOV_SIG_FIRST) {
+            continue;
+        }
         int ok = strncmp(n, "sig_", 4) == 0 && strcmp(n, "sig_unknown") != 0;
         for (j = 0; j < i; j++) {
             ok &= strcmp(n, approov_sig_result_name((approov_sig_result_e)j))
