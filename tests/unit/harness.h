@@ -17,10 +17,20 @@
 #include <apr_general.h>
 #include <apr_pools.h>
 
+/* Not every test program uses every helper. */
+#if defined(__GNUC__)
+#define HARNESS_UNUSED __attribute__((unused))
+#else
+#define HARNESS_UNUSED
+#endif
+
 static int harness_passed, harness_failed;
 static apr_pool_t *pool;    /* cleared after each test function */
 
-static void harness_report(int ok, const char *file, int line,
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static HARNESS_UNUSED void harness_report(int ok, const char *file, int line,
                            const char *fmt, ...)
 {
     va_list ap;
@@ -40,7 +50,16 @@ static void harness_report(int ok, const char *file, int line,
 #define CHECK(cond) \
     harness_report(!!(cond), __FILE__, __LINE__, "%s", #cond)
 
-static void harness_check_str(const char *got, const char *want,
+/* A check with a message of its own: CHECKF(cond, "got %d", n). */
+#define CHECKF(cond, ...) \
+    harness_report(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+
+/* The same, for a helper called from many places: the line is its
+ * caller's, passed in. */
+#define CHECK_AT(ok, line, ...) \
+    harness_report(!!(ok), __FILE__, (line), __VA_ARGS__)
+
+static HARNESS_UNUSED void harness_check_str(const char *got, const char *want,
                               const char *file, int line)
 {
     int ok = (!got && !want) || (got && want && strcmp(got, want) == 0);
@@ -50,8 +69,10 @@ static void harness_check_str(const char *got, const char *want,
 }
 #define CHECK_STR(got, want) \
     harness_check_str((got), (want), __FILE__, __LINE__)
+#define CHECK_STR_AT(got, want, line) \
+    harness_check_str((got), (want), __FILE__, (line))
 
-static void harness_check_int(long long got, long long want,
+static HARNESS_UNUSED void harness_check_int(long long got, long long want,
                               const char *file, int line)
 {
     harness_report(got == want, file, line, "got %lld, want %lld", got,
@@ -60,7 +81,7 @@ static void harness_check_int(long long got, long long want,
 #define CHECK_INT(got, want) \
     harness_check_int((long long)(got), (long long)(want), __FILE__, __LINE__)
 
-static void harness_begin(void)
+static HARNESS_UNUSED void harness_begin(void)
 {
     apr_initialize();
     apr_pool_create(&pool, NULL);
@@ -72,7 +93,7 @@ static void harness_begin(void)
         apr_pool_clear(pool); \
     } while (0)
 
-static int harness_end(void)
+static HARNESS_UNUSED int harness_end(void)
 {
     apr_pool_destroy(pool);
     apr_terminate();

@@ -1,0 +1,393 @@
+/*
+ * test_keys.c: unit tests of approov_keys.c: HMAC secrets, JWK sets,
+ * algorithms, constant-time comparison.
+ * Fixtures and minting: token_fixtures.h.
+ */
+#include "harness.h"
+#include "token_fixtures.h"
+
+/* ------------------------------------------------------------------ */
+/* algorithm names                                                     */
+
+static void test_alg_name_and_key_alg(void)
+{
+    CHECK(strcmp(approov_alg_name(APPROOV_ALG_HS256), "HS256") == 0);
+    CHECK(approov_key_alg(dummy_key) == APPROOV_ALG_HS256);
+}
+
+/* ------------------------------------------------------------------ */
+/* keys                                                                */
+
+static void test_key_hmac_rejects_empty_and_oversized(void)
+{
+    unsigned char big[APPROOV_SECRET_MAX_LEN + 1];
+
+    memset(big, 0xA5, sizeof(big));
+    CHECK(approov_key_hmac(pool, APPROOV_ALG_HS256, big, 0) == NULL);
+    CHECK(approov_key_hmac(pool, APPROOV_ALG_HS256, big,
+                           APPROOV_SECRET_MAX_LEN + 1) == NULL);
+    CHECK(approov_key_hmac(pool, APPROOV_ALG_HS256, big,
+                           APPROOV_SECRET_MAX_LEN) != NULL);
+}
+
+/* Secrets longer than the SHA-256 block are hashed first (RFC 2104); the
+ * block-sized and shorter secrets take the other paths. */
+static void test_key_hmac_any_secret_length_matches_openssl(void)
+{
+    static const size_t lens[] = { 32, 33, 63, 64, 65, 100, 1024 };
+    unsigned char secret[1024];
+    size_t i;
+
+    for (i = 0; i < sizeof(secret); i++) {
+        secret[i] = (unsigned char)(i * 7 + 3);
+    }
+    for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        approov_key_t *key = approov_key_hmac(pool, APPROOV_ALG_HS256, secret,
+                                              lens[i]);
+        const char *what = apr_psprintf(pool, "%lu-byte secret",
+                                        (unsigned long)lens[i]);
+        CHECKF(key != NULL, "%s", what);
+        if (!key) {
+            continue;
+        }
+        EXPECT_AT(what, key,
+                  mint_bytes(secret, lens[i], HDR, strlen(HDR),
+                             valid_payload(), strlen(valid_payload())),
+                  0, NOW_S, APPROOV_VALID);
+    }
+}
+
+/* Two 32-byte oct keys, base64url: "ABCD...abcdef" and "BCDE...bcdefg". */
+#define K1 "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY"
+#define K2 "QkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWmFiY2RlZmc"
+
+/* A JWK Set, from an exactly sized copy, into keys. */
+static const char *load_jwks(const char *text, apr_array_header_t *keys,
+                             apr_array_header_t *warnings)
+{
+    char *copy = exact_copy(text, strlen(text));
+    const char *err = approov_keys_from_jwks(pool, copy, strlen(text), keys,
+                                             warnings);
+
+    free(copy);
+    return err;
+}
+
+/* use, when present, is a string: any other type makes a broken key (as it
+ * does for kid and alg), not a key without use.  Found by fuzz_keys. */
+static void test_jwks_use_must_be_a_string(void)
+{
+    static const char *const bad[] = {
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\",\"use\":1}]}",
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\",\"use\":null}]}",
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\",\"use\":[\"sig\"]}]}",
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\",\"use\":true},"
+        "{\"kty\":\"oct\",\"k\":\"" K2 "\",\"kid\":\"b\"}]}",
+    };
+    apr_array_header_t *keys, *warnings;
+    const char *err;
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        keys = apr_array_make(pool, 1, sizeof(approov_key_t *));
+        warnings = apr_array_make(pool, 1, sizeof(const char *));
+        err = load_jwks(bad[i], keys, warnings);
+        CHECKF(err && strstr(err, "use") && keys->nelts == 0,
+               "%s: error %s, %d keys", bad[i], shows(err), keys->nelts);
+    }
+    keys = apr_array_make(pool, 1, sizeof(approov_key_t *));
+    warnings = apr_array_make(pool, 1, sizeof(const char *));
+    err = load_jwks("{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\",\"use\":"
+                    "\"sig\"},{\"kty\":\"oct\",\"k\":\"" K2 "\",\"use\":"
+                    "\"enc\",\"kid\":\"b\"}]}", keys, warnings);
+    CHECKF(!err && keys->nelts == 1 && warnings->nelts == 1,
+           "error %s, %d keys, %d warnings", shows(err), keys->nelts,
+           warnings->nelts);
+}
+
+/* A broken key fails the whole set and adds no key, not even the good ones
+ * before it, to an array that may hold keys already (approov-token's PEM
+ * key).  Found by fuzz_keys. */
+static void test_jwks_error_adds_no_key(void)
+{
+    apr_array_header_t *keys = apr_array_make(pool, 1, sizeof(approov_key_t *));
+    apr_array_header_t *warnings = apr_array_make(pool, 1,
+                                                  sizeof(const char *));
+    const char *err;
+
+    *(approov_key_t **)apr_array_push(keys) = dummy_key;
+    err = load_jwks("{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\"},"
+                    "{\"kty\":\"oct\",\"k\":\"" K2 "\",\"kid\":\"b\"},"
+                    "{\"kty\":\"oct\",\"k\":\"\"}]}", keys, warnings);
+    CHECKF(err && strstr(err, "key 2"), "error %s", shows(err));
+    CHECKF(keys->nelts == 1 && APPROOV_KEY_AT(keys, 0) == dummy_key,
+           "%d keys", keys->nelts);
+    err = load_jwks("{\"keys\":[{\"kty\":\"oct\",\"k\":\"" K1 "\"}]}", keys,
+                    warnings);
+    CHECKF(!err && keys->nelts == 2 && APPROOV_KEY_AT(keys, 0) == dummy_key,
+           "error %s, %d keys", shows(err), keys->nelts);
+}
+
+/* An RSA key's public exponent is odd and at least 3: with e = 1 the
+ * padded digest is its own signature, so anyone could sign any token.
+ * Found by fuzz_keys. */
+static void test_jwks_rsa_exponent(void)
+{
+    static const struct { const char *e; int ok; } cases[] = {
+        { "AQAB", 1 }, { "Aw", 1 }, { "AQ", 0 }, { "AAE", 0 }, { "AA", 0 },
+        { "Ag", 0 }, { "AQAA", 0 },
+    };
+    unsigned char modulus[256];
+    const char *n;
+    size_t i;
+
+    memset(modulus, 0xff, sizeof(modulus));     /* 2048 bits, odd */
+    n = b64_encode(modulus, sizeof(modulus), B64URL, 0);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        apr_array_header_t *keys = apr_array_make(pool, 1,
+                                                  sizeof(approov_key_t *));
+        apr_array_header_t *warnings = apr_array_make(pool, 1,
+                                                      sizeof(const char *));
+        const char *err = load_jwks(apr_psprintf(pool, "{\"keys\":[{\"kty\":"
+                                                 "\"RSA\",\"n\":\"%s\","
+                                                 "\"e\":\"%s\"}]}", n,
+                                                 cases[i].e),
+                                    keys, warnings);
+
+        CHECKF(cases[i].ok ? !err && keys->nelts == 1
+                           : err && strstr(err, "exponent")
+                             && keys->nelts == 0,
+               "e %s: error %s, %d keys", cases[i].e, shows(err),
+               keys->nelts);
+    }
+}
+
+/* RFC 7518 3.2: "A key of the same size as the hash output ... or larger
+ * MUST be used" with HS256, HS384, HS512. */
+static const struct {
+    approov_alg_e alg;
+    const char *name;
+    const EVP_MD *(*md)(void);
+    size_t min;
+} hs[] = {
+    { APPROOV_ALG_HS256, "HS256", EVP_sha256, 32 },
+    { APPROOV_ALG_HS384, "HS384", EVP_sha384, 48 },
+    { APPROOV_ALG_HS512, "HS512", EVP_sha512, 64 },
+};
+#define NHS (sizeof(hs) / sizeof(hs[0]))
+
+/* A valid token of alg hs[i], its MAC made by OpenSSL's HMAC(). */
+static const char *mint_hs(size_t i, const unsigned char *key, size_t key_len)
+{
+    const char *seg1 = b64u(apr_psprintf(pool, "{\"alg\":\"%s\",\"typ\":"
+                                         "\"JWT\"}", hs[i].name));
+    const char *seg2 = b64u(valid_payload());
+    const char *input = apr_pstrcat(pool, seg1, ".", seg2, NULL);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+
+    if (!HMAC(hs[i].md(), key, (int)key_len, (const unsigned char *)input,
+              strlen(input), mac, &mac_len)) {
+        abort();
+    }
+    return with_mac(seg1, seg2, mac, mac_len);
+}
+
+static const unsigned char *hs_secret(void)
+{
+    static unsigned char secret[65];
+    size_t i;
+
+    for (i = 0; i < sizeof(secret); i++) {
+        secret[i] = (unsigned char)(i * 13 + 5);
+    }
+    return secret;
+}
+
+/* Tokens of each HS alg against key: VALID for the algs in want (a bit
+ * per index of hs[]), BAD_ALG for the others. */
+static void expect_hs_algs(const char *what, const approov_key_t *key,
+                           const unsigned char *secret, size_t len,
+                           unsigned int want)
+{
+    size_t j;
+
+    for (j = 0; j < NHS; j++) {
+        EXPECT_AT(apr_psprintf(pool, "%s, %s token", what, hs[j].name), key,
+                  mint_hs(j, secret, len), 0, NOW_S,
+                  (want & (1u << j)) ? APPROOV_VALID : APPROOV_BAD_ALG);
+    }
+}
+
+/* approov_key_hmac() refuses a secret one byte shorter than the hash
+ * output, and keys one of exactly that length for its alg only. */
+static void test_key_hmac_at_least_the_hash_output(void)
+{
+    const unsigned char *secret = hs_secret();
+    size_t i;
+
+    for (i = 0; i < NHS; i++) {
+        approov_key_t *key;
+
+        CHECKF(approov_key_hmac(pool, hs[i].alg, secret, hs[i].min - 1)
+               == NULL, "%s keyed with %lu bytes", hs[i].name,
+               (unsigned long)(hs[i].min - 1));
+        key = approov_key_hmac(pool, hs[i].alg, secret, hs[i].min);
+        CHECKF(key != NULL, "%s refused %lu bytes", hs[i].name,
+               (unsigned long)hs[i].min);
+        if (key) {
+            expect_hs_algs(apr_psprintf(pool, "%s key of %lu bytes",
+                                        hs[i].name,
+                                        (unsigned long)hs[i].min),
+                           key, secret, hs[i].min, 1u << i);
+        }
+    }
+}
+
+/* An oct JWK of len bytes of hs_secret(), with alg when given. */
+static const char *oct_jwks(const char *alg, size_t len)
+{
+    return apr_psprintf(pool, "{\"keys\":[{\"kty\":\"oct\",%s%s%s\"k\":"
+                        "\"%s\"}]}", alg ? "\"alg\":\"" : "",
+                        alg ? alg : "", alg ? "\"," : "",
+                        b64_encode(hs_secret(), len, B64URL, 0));
+}
+
+/* An oct key pinned by alg and shorter than its hash output is an error
+ * (the set adds no key); at the boundary it loads and verifies that alg
+ * only. */
+static void test_jwks_oct_pinned_key_length(void)
+{
+    const unsigned char *secret = hs_secret();
+    size_t i, len;
+
+    for (i = 0; i < NHS; i++) {
+        for (len = hs[i].min - 1; len <= hs[i].min; len++) {
+            apr_array_header_t *keys =
+                apr_array_make(pool, 2, sizeof(approov_key_t *));
+            apr_array_header_t *warnings =
+                apr_array_make(pool, 1, sizeof(const char *));
+            const char *what = apr_psprintf(pool, "oct %s key of %lu bytes",
+                                            hs[i].name, (unsigned long)len);
+            const char *err;
+
+            *(approov_key_t **)apr_array_push(keys) = dummy_key;
+            err = load_jwks(oct_jwks(hs[i].name, len), keys, warnings);
+            if (len < hs[i].min) {
+                CHECKF(err && strstr(err, "too short")
+                       && strstr(err, hs[i].name) && keys->nelts == 1
+                       && warnings->nelts == 0,
+                       "%s: error %s, %d keys, %d warnings", what,
+                       shows(err), keys->nelts, warnings->nelts);
+                continue;
+            }
+            CHECKF(!err && keys->nelts == 2 && warnings->nelts == 0,
+                   "%s: error %s, %d keys", what, shows(err), keys->nelts);
+            if (!err && keys->nelts == 2) {
+                expect_hs_algs(what, APPROOV_KEY_AT(keys, 1), secret, len,
+                               1u << i);
+            }
+        }
+    }
+}
+
+/* Without alg, an oct key verifies each HS alg its length allows (HS256
+ * from 32 bytes, HS384 from 48, HS512 from 64); under 32 bytes it is an
+ * error, as a weak RSA key is, not a key skipped. */
+static void test_jwks_oct_unpinned_key_length(void)
+{
+    static const struct { size_t len; unsigned int algs; } cases[] = {
+        { 31, 0 }, { 32, 1 }, { 47, 1 }, { 48, 3 }, { 63, 3 }, { 64, 7 },
+        { 65, 7 },
+    };
+    const unsigned char *secret = hs_secret();
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        apr_array_header_t *keys = apr_array_make(pool, 1,
+                                                  sizeof(approov_key_t *));
+        apr_array_header_t *warnings =
+            apr_array_make(pool, 1, sizeof(const char *));
+        const char *what = apr_psprintf(pool, "oct key of %lu bytes, no alg",
+                                        (unsigned long)cases[i].len);
+        const char *err = load_jwks(oct_jwks(NULL, cases[i].len), keys,
+                                    warnings);
+
+        if (!cases[i].algs) {
+            CHECKF(err && strstr(err, "too short") && keys->nelts == 0
+                   && warnings->nelts == 0,
+                   "%s: error %s, %d keys, %d warnings", what, shows(err),
+                   keys->nelts, warnings->nelts);
+            continue;
+        }
+        CHECKF(!err && keys->nelts == 1, "%s: error %s, %d keys", what,
+               shows(err), keys->nelts);
+        if (!err && keys->nelts == 1) {
+            CHECKF(approov_key_alg(APPROOV_KEY_AT(keys, 0))
+                   == APPROOV_ALG_HS256, "%s: first alg %d", what,
+                   (int)approov_key_alg(APPROOV_KEY_AT(keys, 0)));
+            expect_hs_algs(what, APPROOV_KEY_AT(keys, 0), secret,
+                           cases[i].len, cases[i].algs);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* constant-time comparison                                            */
+
+/* approov_equal_ct(): every length around the word size, a difference at
+ * every position and in every bit, unaligned buffers. */
+static void test_equal_ct(void)
+{
+    unsigned char a[80], b[80];
+    size_t len, at, off;
+    int bit, wrong = 0;
+
+    for (off = 0; off < 8; off++) {
+        for (len = 0; len <= 40; len++) {
+            for (at = 0; at < len + off; at++) {
+                a[at] = b[at] = (unsigned char)(at * 37 + 11);
+            }
+            if (!approov_equal_ct(a + off, b + off, len)) {
+                wrong++;
+                fprintf(stderr, "  equal %zu bytes at offset %zu: unequal\n",
+                        len, off);
+            }
+            for (at = 0; at < len; at++) {
+                for (bit = 0; bit < 8; bit++) {
+                    b[off + at] ^= (unsigned char)(1u << bit);
+                    if (approov_equal_ct(a + off, b + off, len)) {
+                        wrong++;
+                        fprintf(stderr, "  %zu bytes at offset %zu, bit %d of "
+                                "byte %zu flipped: equal\n", len, off, bit, at);
+                    }
+                    b[off + at] ^= (unsigned char)(1u << bit);
+                }
+            }
+        }
+    }
+    CHECKF(wrong == 0, "%d wrong answers", wrong);
+    CHECK(approov_equal_ct("", "x", 0) == 1);
+    CHECK(approov_equal_ct("abcdefgh-1", "abcdefgh-2", 10) == 0);
+    CHECK(approov_equal_ct("abcdefgh-1", "abcdefgh-2", 9) == 1);
+}
+
+int main(void)
+{
+    harness_begin();
+    if (!fixtures_begin()) {
+        printf("0 passed, 1 failed\n");
+        return 1;
+    }
+    RUN(test_alg_name_and_key_alg);
+    RUN(test_key_hmac_rejects_empty_and_oversized);
+    RUN(test_key_hmac_any_secret_length_matches_openssl);
+    RUN(test_jwks_use_must_be_a_string);
+    RUN(test_jwks_error_adds_no_key);
+    RUN(test_jwks_rsa_exponent);
+    RUN(test_key_hmac_at_least_the_hash_output);
+    RUN(test_jwks_oct_pinned_key_length);
+    RUN(test_jwks_oct_unpinned_key_length);
+    RUN(test_equal_ct);
+    return harness_end();
+}
