@@ -10,8 +10,8 @@
  *   mod_approov_body.c    a signed request body, read and handed on
  *   mod_approov_status.c  the outcome counters and mod_status
  *
- * Every verification rule lives in the core (approov_*.c), which includes
- * no httpd header.
+ * Every verification rule lives in the core (core/, see core/README.md),
+ * which includes no httpd header.
  */
 #ifndef MOD_APPROOV_H
 #define MOD_APPROOV_H

@@ -2,7 +2,7 @@
  * fuzz_common.h: what the mod_approov fuzz targets share.
  *
  * Everything here that computes a reference value (HMAC, SHA-256, base64)
- * does so with OpenSSL directly, never through approov_token.c, so that the
+ * does so with OpenSSL directly, never through the core, so that the
  * invariants compare the core against an independent implementation.
  */
 #ifndef FUZZ_COMMON_H
