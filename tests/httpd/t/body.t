@@ -29,11 +29,16 @@ my $tool = $ENV{APPROOV_TEST_TOOL};
 my $reqtimeout = -f "$ENV{APPROOV_TEST_MODULES_DIR}/mod_reqtimeout.so";
 
 my @errors = (
-    # [ name, how the body is sent, httpd's status ]
+    # [ name, how the body is sent, httpd's status, location ]
     [ 'a malformed chunk',                    'bad-chunk', 400 ],
     [ 'Content-Length over LimitRequestBody', 'length',    413 ],
     [ 'chunked over LimitRequestBody',        'chunked',   413 ],
     [ 'a client that stops sending',          'stall',     408 ],
+    # Under Satisfy Any with Require all granted, httpd goes on to
+    # authorization after the refusal: it must hold there too.
+    [ 'Satisfy Any: a malformed chunk',       'bad-chunk', 400, '/body-errors-any/' ],
+    [ 'Satisfy Any: Content-Length over LimitRequestBody', 'length', 413,
+      '/body-errors-any/' ],
 );
 # [ target, the script that runs, size, framing ]: the proxied requests
 # run /body/echo.cgi, open, as the backend.
@@ -151,7 +156,8 @@ my $hits_log = Apache::Test::vars('t_logs') . '/body_cgi_hits.log';
 my $before = approov_counts();
 my $counted = 0;
 for my $case (@errors) {
-    my ($name, $how, $status) = @$case;
+    my ($name, $how, $status, $where) = @$case;
+    $where //= '/body-errors/';
     if ($how eq 'stall' && !$reqtimeout) {
         skip 'mod_reqtimeout is not installed', 0 for 1 .. 3;
         next;
@@ -176,7 +182,7 @@ for my $case (@errors) {
         Apache::TestRequest::module('approov_body_timeout');
     }
     t_start_error_log_watch();
-    my $res = post('/body-errors/echo.cgi', $body, %opt);
+    my $res = post("${where}echo.cgi", $body, %opt);
     my @log = t_finish_error_log_watch();
     Apache::TestRequest::module('default');
     t_debug("$name: $_") for grep { /approov/ } @log;

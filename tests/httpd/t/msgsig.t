@@ -14,7 +14,8 @@ use Apache::TestRequest ();
 use Apache::TestUtil qw(t_cmp t_debug);
 use File::Temp qw(tempdir);
 use ApproovMint qw(%SECRET mint);
-use ApproovTest qw(outcome watched_outcome connection_open connection_outcome);
+use ApproovTest qw(outcome watched_outcome connection_open connection_outcome
+                   install_token signature_headers);
 
 my $tool = $ENV{APPROOV_TEST_TOOL};
 plan tests => 24 + 14 + 7, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
@@ -28,39 +29,6 @@ system('openssl', 'genpkey', '-algorithm', 'EC', '-pkeyopt',
        'ec_paramgen_curve:P-256', '-out', $other_key) == 0
     or die 'openssl genpkey failed';
 
-sub run_tool {
-    my @args = @_;
-    open my $fh, '-|', $tool, @args or die "$tool: $!";
-    local $/;
-    my $out = <$fh>;
-    close $fh or die "$tool @args: exit " . ($? >> 8);
-    return $out;
-}
-
-# A token with the install key's public half in ipk (and more claims).
-sub token_for {
-    my ($key, @claims) = @_;
-    my $token = run_tool('mint', '--secret', $SECRET{main}, '--install-key', $key,
-                         map { ('--claim', $_) } @claims);
-    chomp $token;
-    return $token;
-}
-
-# The signature headers for a request, as a list of name => value.
-sub signature_headers {
-    my (%opt) = @_;
-    my @args = ('sign-request', '--install-key', $opt{key} || $install_key,
-                '--method', $opt{method} || 'GET',
-                '--url', Apache::TestRequest::resolve_url($opt{path}),
-                '--header', "Approov-Token: $opt{token}");
-    push @args, '--body', $opt{body} if defined $opt{body};
-    push @args, map { ('--cover', $_) } @{ $opt{cover} || [] };
-    push @args, '--created', $opt{created} if defined $opt{created};
-    push @args, @{ $opt{flags} || [] };
-    return map { /^([\w-]+):\s*(.*)$/ ? ($1, $2) : () }
-           split /\n/, run_tool(@args);
-}
-
 # GET path with the token and a signature made with these options (the
 # signed path defaults to the requested one).
 sub signed_get {
@@ -69,7 +37,7 @@ sub signed_get {
     return outcome($path, 'Approov-Token' => $opt{send_token} || $token, @sig);
 }
 
-my $token = token_for($install_key);
+my $token = install_token($install_key);
 my $no_ipk = mint();
 my $path = '/msgsig/ok.txt';
 
@@ -89,9 +57,9 @@ ok t_cmp(signed_get($path, $token, method => 'POST'),
 ok t_cmp(signed_get($path, $token, key => $other_key),
          '401 sig_bad_signature', 'Required: signed with another install key');
 ok t_cmp(signed_get($path, $token,
-                    send_token => token_for($install_key, 'did=another')),
+                    send_token => install_token($install_key, 'did=another')),
          '401 sig_bad_signature', 'Required: the token was swapped after signing');
-ok t_cmp(signed_get($path, token_for($other_key), key => $install_key),
+ok t_cmp(signed_get($path, install_token($other_key), key => $install_key),
          '401 sig_bad_signature', 'Required: ipk of another installation');
 ok t_cmp(signed_get($path, $token, created => time - 3600),
          '401 sig_too_old', 'Required: created an hour ago');

@@ -16,8 +16,7 @@ use Apache::Test;
 use Apache::TestUtil qw(t_cmp t_debug);
 use File::Temp qw(tempdir);
 use MIME::Base64 qw(encode_base64);
-use ApproovMint qw(%SECRET);
-use ApproovTest qw(connection_open connection_outcome);
+use ApproovTest qw(connection_open connection_outcome install_token run_tool);
 
 my $tool = $ENV{APPROOV_TEST_TOOL};
 plan tests => 16, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
@@ -26,17 +25,7 @@ plan tests => 16, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
 my $key = Apache::Test::vars('t_conf') . '/keys/ec.key.pem';
 my $dir = tempdir('approov-target-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
-sub run_tool {
-    open my $fh, '-|', $tool, @_ or die "$tool: $!";
-    local $/;
-    my $out = <$fh>;
-    close $fh or die "$tool @_: exit " . ($? >> 8);
-    $out =~ s/\n\z//;
-    return $out;
-}
-
-my $token = run_tool('mint', '--secret', $SECRET{main},
-                     '--install-key', $key);
+my $token = install_token($key);
 my $conn = connection_open();
 my $authority = $conn->{hostport};
 
