@@ -5,7 +5,7 @@
  * message signing's, then Content-Digest's, then those the httpd glue
  * decides itself.  From it come the enum, the names (APPROOV_RESULT, the
  * log's reason=, the counters and mod_status) and the one-line meanings;
- * scripts/check-outcomes.sh checks README.md's reason table against it.
+ * tests/check-outcomes.sh checks README.md's reason table against it.
  * To add an outcome, add one line at the end of its group (or the end of
  * the list): the counters' shared memory is laid out per build and a
  * build with other names starts its counters afresh, so nothing persisted

@@ -31,7 +31,7 @@ for f in "$top"/core/*.c "$top"/core/*.h; do
     unit=$(echo "$name" | sed -n 's/^approov_\(.*\)\.[ch]$/\1/p')
     mine=$(layer_of "$unit")
     if [ -z "$unit" ] || [ -z "$mine" ]; then
-        fail "core/$name: not a unit of the layer list in scripts/check-layers.sh"
+        fail "core/$name: not a unit of the layer list in tests/check-layers.sh"
         continue
     fi
     bad=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](httpd\.h|http_[^>"]*\.h|ap_[^>"]*\.h|mod_[^>"]*\.h|util_[^>"]*\.h)[>"]' "$f")
