@@ -27,6 +27,7 @@
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
@@ -1464,6 +1465,43 @@ static void test_end_to_end(void)
     /* The RFC's P-256 key is a fine ipk, just not the signer's. */
     CHECK_SIG(verify(&r, input, sig, ECC_P256_IPK, NULL),
               APPROOV_SIG_BAD_SIGNATURE);
+    /* The signer's key with a compressed point: the same key. */
+    {
+        EVP_PKEY *compressed = EVP_PKEY_dup(key_p256);
+        const char *ipk;
+        apr_size_t len;
+        unsigned char *der;
+
+        CHECK(compressed && EVP_PKEY_set_utf8_string_param(
+                  compressed, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                  OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED) == 1);
+        ipk = ipk_of(compressed);
+        CHECK(strlen(ipk) == 80);   /* 59 bytes */
+        CHECK_SIG(verify(&r, input, sig, ipk, NULL), APPROOV_SIG_VALID);
+        /* The point's first byte, other than 2 or 3 for 33 bytes. */
+        der = apr_pmemdup(pool, b64(ipk, &len), 59);
+        der[26] = 4;
+        CHECK_SIG(verify(&r, input, sig, approov_b64_encode(pool, der, 59),
+                         NULL), APPROOV_SIG_BAD_IPK);
+        EVP_PKEY_free(compressed);
+    }
+    /* An uncompressed point that is not on the curve, or whose first byte
+     * is not 4. */
+    {
+        apr_size_t len;
+        unsigned char *der = apr_pmemdup(pool, b64(ipk_p256, &len), 91);
+
+        der[90] ^= 0x01;
+        CHECK_SIG(verify(&r, input, sig, approov_b64_encode(pool, der, 91),
+                         NULL), APPROOV_SIG_BAD_IPK);
+        der[90] ^= 0x01;
+        der[26] = 6;
+        CHECK_SIG(verify(&r, input, sig, approov_b64_encode(pool, der, 91),
+                         NULL), APPROOV_SIG_BAD_IPK);
+        der[26] = 4;
+        CHECK_SIG(verify(&r, input, sig, approov_b64_encode(pool, der, 91),
+                         NULL), APPROOV_SIG_VALID);
+    }
     /* OpenSSL errors queued before the call survive it; ours do not. */
     ERR_clear_error();
     ERR_raise(ERR_LIB_USER, 42);

@@ -1,0 +1,22 @@
+/* confdefs.h */
+#define PACKAGE_NAME "mod_approov"
+#define PACKAGE_TARNAME "mod_approov"
+#define PACKAGE_VERSION "1.0.0"
+#define PACKAGE_STRING "mod_approov 1.0.0"
+#define PACKAGE_BUGREPORT ""
+#define PACKAGE_URL ""
+#define PACKAGE "mod_approov"
+#define VERSION "1.0.0"
+#define HAVE_STDIO_H 1
+#define HAVE_STDLIB_H 1
+#define HAVE_STRING_H 1
+#define HAVE_INTTYPES_H 1
+#define HAVE_STDINT_H 1
+#define HAVE_STRINGS_H 1
+#define HAVE_SYS_STAT_H 1
+#define HAVE_SYS_TYPES_H 1
+#define HAVE_UNISTD_H 1
+#define STDC_HEADERS 1
+#define HAVE_APR_POOLS_H 1
+#define HAVE_OPENSSL_HMAC_H 1
+#define HAVE_CJSON_CJSON_H 1
