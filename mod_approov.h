@@ -10,7 +10,7 @@
  *   mod_approov_body.c    a signed request body, read and handed on
  *   mod_approov_status.c  the outcome counters and mod_status
  *
- * Every verification rule lives in the core (core/, see core/README.md),
+ * Every verification rule lives in the core (lib/, see lib/README.md),
  * which includes no httpd header.
  */
 #ifndef MOD_APPROOV_H
@@ -52,7 +52,7 @@ typedef enum {
 /* The outcomes of a request check, for APPROOV_RESULT, the log and the
  * counters, including the glue's own (APPROOV_SIG_NO_IPK,
  * APPROOV_SIG_BODY_TOO_LARGE, APPROOV_BODY_ERROR): the one list in
- * core/approov_outcome.h. */
+ * lib/approov_outcome.h. */
 
 
 /* Where a scope's key came from; a higher rank wins inside one scope. */

@@ -1,6 +1,6 @@
 /*
  * mod_approov_status.c: the outcomes' counters in shared memory and the
- * mod_status hook (the outcomes and their names: core/approov_outcome.h).
+ * mod_status hook (the outcomes and their names: lib/approov_outcome.h).
  */
 
 #include "apr_atomic.h"

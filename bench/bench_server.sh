@@ -156,11 +156,11 @@ if [ -z "$module" ]; then
     core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/sources.mk")
     mkdir "$tmp/build"
     glue=$(cd "$top" && echo mod_approov*.c)
-    mkdir "$tmp/build/core"
+    mkdir "$tmp/build/lib"
     for f in $glue $core; do cp "$top/$f" "$tmp/build/$f"; done
     cp "$top"/*.h "$tmp/build/"
-    cp "$top"/core/*.h "$tmp/build/core/"
-    (cd "$tmp/build" && apxs -c -Wc,-std=c99 -Wc,-O2 -I/usr/include/cjson -Icore \
+    cp "$top"/lib/*.h "$tmp/build/lib/"
+    (cd "$tmp/build" && apxs -c -Wc,-std=c99 -Wc,-O2 -I/usr/include/cjson -Ilib \
         -o mod_approov.la $glue $core -lcjson -lcrypto) \
         >"$tmp/build/build.log" 2>&1 || { cat "$tmp/build/build.log" >&2; die "module build failed"; }
     module=$tmp/build/.libs/mod_approov.so

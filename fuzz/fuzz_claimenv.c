@@ -1,5 +1,5 @@
 /*
- * fuzz_claimenv: the claim export (core/approov_claims.c), the
+ * fuzz_claimenv: the claim export (lib/approov_claims.c), the
  * APPROOV_CLAIM_* variables of a verified token, against a model of the
  * README's rules ("Results and claims").
  *

@@ -76,7 +76,7 @@ for prog in $progs; do
         continue
     fi
     # shellcheck disable=SC2086  # flags and libs are word lists
-    if ! "$cc" -std=c99 -Wall -Wextra "${san[@]}" -I. -Icore $flags -o "$work/$prog" \
+    if ! "$cc" -std=c99 -Wall -Wextra "${san[@]}" -I. -Ilib $flags -o "$work/$prog" \
             "$src" $core $libs > "$work/$prog.build.log" 2>&1; then
         cat "$work/$prog.build.log"
         echo "check-sanitizers: $prog: build FAILED"

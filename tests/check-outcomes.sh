@@ -1,6 +1,6 @@
 #!/bin/sh
 # README.md's reason table against the one outcome list
-# (core/approov_outcome.h): every outcome name in exactly one row, no name
+# (lib/approov_outcome.h): every outcome name in exactly one row, no name
 # the list lacks.  "valid" is no reason (the table lists rejections) and a
 # test build's test_extra_N outcomes are not documented.  Run by make check.
 set -u
@@ -9,7 +9,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-outcomes.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
 sed -n 's/^ *X(APPROOV_[A-Z0-9_]*, "\([a-z0-9_]*\)",.*/\1/p' \
-    "$top/core/approov_outcome.h" | grep -vx valid | sort > "$tmp/list"
+    "$top/lib/approov_outcome.h" | grep -vx valid | sort > "$tmp/list"
 # The rows after the "| reason | meaning |" header, up to the first line
 # that is not a row; every `name` in a row's first column.
 awk '/^\| reason \| meaning \|/ { on = 1; next }

@@ -2,7 +2,7 @@
  * approov_json.h: strict JSON (RFC 8259) for token headers, payloads and
  * JWK sets: one object, valid UTF-8, no duplicate names, bounded depth.
  *
- * Layer 1 of the core (see core/README.md): includes approov_base64.h
+ * Layer 1 of the core (see lib/README.md): includes approov_base64.h
  * (in the .c, for hex digits).
  */
 #ifndef APPROOV_JSON_H

@@ -8,7 +8,7 @@
  * exactly one result code.  APPROOV_VALID is the only code that means "let
  * it through"; every other code names the first rule the token broke.
  *
- * Layer 3 of the core (see core/README.md): includes approov_keys.h;
+ * Layer 3 of the core (see lib/README.md): includes approov_keys.h;
  * approov_token.c also approov_base64.h and approov_json.h.
  * APR, OpenSSL and cJSON only, never an httpd header, so that the unit
  * tests, the fuzzers and the command-line tool link the very code the

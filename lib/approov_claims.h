@@ -11,7 +11,7 @@
  * 17 digits) that reads back as the same double, with '.' whatever the
  * locale; a boolean is "true" or "false".
  *
- * Layer 1 of the core (see core/README.md): includes no core header.
+ * Layer 1 of the core (see lib/README.md): includes no core header.
  */
 #ifndef APPROOV_CLAIMS_H
 #define APPROOV_CLAIMS_H

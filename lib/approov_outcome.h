@@ -11,7 +11,7 @@
  * build with other names starts its counters afresh, so nothing persisted
  * is renumbered.
  *
- * Layer 0 of the core (see core/README.md): includes no core header.
+ * Layer 0 of the core (see lib/README.md): includes no core header.
  */
 #ifndef APPROOV_OUTCOME_H
 #define APPROOV_OUTCOME_H

@@ -23,7 +23,7 @@
  * Everything a parse returns is allocated from the pool passed in.  On
  * failure the output structure is left empty.
  *
- * Layer 1 of the core (see core/README.md): approov_sfv.c includes
+ * Layer 1 of the core (see lib/README.md): approov_sfv.c includes
  * approov_base64.h.
  */
 #ifndef APPROOV_SFV_H

@@ -4,7 +4,7 @@
  * Sequences, the pay claim, ipk), the operator's secret in either
  * alphabet, and hex digits (base16).
  *
- * Layer 0 of the core (see core/README.md): includes no core header.
+ * Layer 0 of the core (see lib/README.md): includes no core header.
  */
 #ifndef APPROOV_BASE64_H
 #define APPROOV_BASE64_H

@@ -3,7 +3,7 @@
  * approov-token tool, the tests, the fuzzers and the benchmarks.  The
  * module does not link this unit (sources.mk: CORE_TOOL_SRCS).
  *
- * Layer 4 of the core (see core/README.md): includes approov_token.h.
+ * Layer 4 of the core (see lib/README.md): includes approov_token.h.
  */
 #ifndef APPROOV_MINT_H
 #define APPROOV_MINT_H

@@ -41,7 +41,7 @@
  *    APPROOV_SIG_UNKNOWN_COMPONENT.  A field component name must be a
  *    lowercase field name.
  *
- * Layer 2 of the core (see core/README.md): includes approov_outcome.h
+ * Layer 2 of the core (see lib/README.md): includes approov_outcome.h
  * and approov_sfv.h; approov_msgsig.c also approov_base64.h.
  */
 #ifndef APPROOV_MSGSIG_H

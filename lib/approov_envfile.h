@@ -2,7 +2,7 @@
  * approov_envfile.h: reading a whole file, and a variable from a dotenv
  * file (how Approov ships its secret).
  *
- * Layer 0 of the core (see core/README.md): includes no core header.
+ * Layer 0 of the core (see lib/README.md): includes no core header.
  */
 #ifndef APPROOV_ENVFILE_H
 #define APPROOV_ENVFILE_H

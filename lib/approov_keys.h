@@ -3,7 +3,7 @@
  * PEM public keys and JWK sets, each pinned to the algorithms it may
  * verify; the signature check; constant-time comparison.
  *
- * Layer 2 of the core (see core/README.md): includes approov_outcome.h
+ * Layer 2 of the core (see lib/README.md): includes approov_outcome.h
  * and approov_base64.h; approov_keys.c also approov_json.h.
  */
 #ifndef APPROOV_KEYS_H

@@ -11,7 +11,7 @@
  * token.  Not for sharing between threads: one connection's requests run
  * one at a time.
  *
- * Layer 4 of the core (see core/README.md): includes approov_token.h;
+ * Layer 4 of the core (see lib/README.md): includes approov_token.h;
  * approov_token_cache.c also approov_claims.h.
  */
 #ifndef APPROOV_TOKEN_CACHE_H
