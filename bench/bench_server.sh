@@ -40,6 +40,13 @@
 #              one before it, so none is served from the module's
 #              connection cache: every one is verified in full
 #   c reject   server A, /approov/hello.txt, token with a bad signature (401)
+#   a5 plainsig  row a2's path with row e's headers: a token carrying ipk
+#              and its install signature headers, not checked there
+#   e signed   server A, /signed/hello.txt, ApproovMessageSigning Required:
+#              the token (repeated: the connection cache answers) and a valid
+#              ecdsa-p256-sha256 install signature over @method @target-uri
+#              approov-token, checked on every request (its floor: one P-256
+#              verify, bench_keys' es256 row)
 #   d openidc  server B (mod_auth_openidc, no mod_approov), /oidc/hello.txt,
 #              AuthType oauth20, the same valid token as a Bearer token
 # Rounds alternate the row order (a b c d, then d c b a, ...); the ratio to
@@ -186,6 +193,14 @@ function request()
 end
 EOF
 secret='h+CX0tOzdAAR9l15bWAqvq7w9olk66daIH+Xk+IAHhVVHszjDzeGobzNnqyRze3lw/WVyWrc2gZfh3XXfBOmww=='
+# Rows a5 and e: a token with an installation key's public half in ipk,
+# and that key's signature of row e's request (approov-token, as the SDK
+# would sign; created now, accepted for a day).
+make -s -C "$here" approov-token >&2
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$tmp/install.pem" 2>/dev/null || die "openssl genpkey failed"
+sig_token=$("$here/approov-token" mint --secret "$secret" --exp-in 31536000 \
+            --install-key "$tmp/install.pem") || die "approov-token mint failed"
 
 free_port() {
     local p
@@ -201,8 +216,9 @@ free_port() {
     die "no free port"
 }
 
-mkdir -p "$tmp/htdocs/plain" "$tmp/htdocs/plainloc" "$tmp/htdocs/approov" "$tmp/htdocs/oidc"
-for d in plain plainloc approov oidc; do
+mkdir -p "$tmp/htdocs/plain" "$tmp/htdocs/plainloc" "$tmp/htdocs/approov" "$tmp/htdocs/oidc" \
+    "$tmp/htdocs/signed"
+for d in plain plainloc approov oidc signed; do
     printf 'Hello, world!\n' >"$tmp/htdocs/$d/hello.txt"
 done
 chmod -R a+rX "$tmp/htdocs"
@@ -267,8 +283,19 @@ ApproovBase64Secret $secret
 <Location /plainloc/>
     Approov Off
 </Location>
+<Location /signed/>
+    Approov On
+    ApproovMessageSigning Required
+    ApproovMessageSigningMaxAge 86400
+</Location>
 EOF
 } >"$tmp/a.conf"
+"$here/approov-token" sign-request --install-key "$tmp/install.pem" --method GET \
+    --url "http://127.0.0.1:$port_a/signed/hello.txt" \
+    --header "Approov-Token: $sig_token" >"$tmp/signature" \
+    || die "approov-token sign-request failed"
+sig_input=$(sed -n 's/^Signature-Input: //p' "$tmp/signature")
+sig_value=$(sed -n 's/^Signature: //p' "$tmp/signature")
 
 if [ "$openidc" = 1 ]; then
     port_b=$(free_port)
@@ -314,7 +341,7 @@ fi
 
 # ------------------------------------------------------------ the rows
 
-rows=(plain plaintok plainloc plainnew approov approovnew reject)
+rows=(plain plaintok plainloc plainnew approov approovnew reject plainsig signed)
 [ "$openidc" = 1 ] && rows+=(openidc)
 if [ -n "$only_rows" ]; then
     for r in $only_rows; do
@@ -327,12 +354,14 @@ if [ -n "$only_rows" ]; then
         case " $only_rows plaintok " in *" $r "*) kept+=("$r") ;; esac
     done
     case " ${kept[*]} " in *" approovnew "*) kept+=(plainnew) ;; esac
+    case " ${kept[*]} " in *" signed "*) kept+=(plainsig) ;; esac
     rows=("${kept[@]}")
 fi
 
 row_url() {
     case $1 in
-        plain|plaintok|plainnew) echo "http://127.0.0.1:$port_a/plain/hello.txt" ;;
+        plain|plaintok|plainnew|plainsig) echo "http://127.0.0.1:$port_a/plain/hello.txt" ;;
+        signed) echo "http://127.0.0.1:$port_a/signed/hello.txt" ;;
         plainloc) echo "http://127.0.0.1:$port_a/plainloc/hello.txt" ;;
         approov|approovnew|reject) echo "http://127.0.0.1:$port_a/approov/hello.txt" ;;
         openidc) echo "http://127.0.0.1:$port_b/oidc/hello.txt" ;;
@@ -346,6 +375,7 @@ row_header() {
         approov) echo "Approov-Token: $token" ;;
         reject) echo "Approov-Token: $bad_token" ;;
         openidc) echo "Authorization: Bearer $token" ;;
+        plainsig|signed) echo "Approov-Token: $sig_token" ;;
     esac
 }
 row_server_pid() {
@@ -374,6 +404,10 @@ while read -r t; do
 done <"$tmp/tokens"
 say "  ok  approov, each of the 64 tokens of rows a3 and b2: 200"
 check "approov, bad signature" 401 "$(status_of "$(row_url reject)" "$(row_header reject)")"
+check "signed, valid install signature" 200 "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+    -H "$(row_header signed)" -H "Signature-Input: $sig_input" -H "Signature: $sig_value" \
+    "$(row_url signed)")"
+check "signed, no signature" 401 "$(status_of "$(row_url signed)" "$(row_header signed)")"
 check "approov, no token" 401 "$(status_of "$(row_url approov)")"
 if [ "$openidc" = 1 ]; then
     check "openidc, valid Bearer token" 200 "$(status_of "$(row_url openidc)" "$(row_header openidc)")"
@@ -413,6 +447,8 @@ run_wrk() {   # row conns seconds
     local req=(-H "$(row_header "$1")" "$(row_url "$1")")
     case $1 in
         plainnew|approovnew) req=(-s "$tmp/rotate.lua" "$(row_url "$1")" -- "$tmp/tokens") ;;
+        plainsig|signed) req=(-H "$(row_header "$1")" -H "Signature-Input: $sig_input"
+                              -H "Signature: $sig_value" "$(row_url "$1")") ;;
     esac
     out=$(timeout $(($3 + 30)) wrk -t "$threads" -c "$2" -d "${3}s" --timeout 10s --latency \
           "${req[@]}" 2>&1 && times) \
@@ -497,7 +533,8 @@ perl -e '
                  $n % 2 ? $s[$n / 2] : ($s[$n / 2 - 1] + $s[$n / 2]) / 2 }
     my %label = (plain => "a plain", plaintok => "a2 plain+token", approov => "b approov",
                  plainnew => "a3 plain+new tok", approovnew => "b2 approov new tok",
-                 plainloc => "a4 plain+tok <Loc>",
+                 plainloc => "a4 plain+tok <Loc>", plainsig => "a5 plain+sig hdrs",
+                 signed => "e signed",
                  reject => "c approov reject", openidc => "d openidc");
     my @head = ("row", "conns", "req/s", "p99 ms", "ratio vs a", "ratio vs a2",
                 "machine us/req", "httpd us/req", "checks");
@@ -511,7 +548,8 @@ perl -e '
             my @r = sort { $a <=> $b } keys %$cell;
             my @ratio = map { $cell->{$_}{rps} / $v{plain}{$c}{$_}{rps} } @r;
             # b2 sends the requests of a3: its ratio is to a3.
-            my $same = $row eq "approovnew" ? "plainnew" : "plaintok";
+            my $same = $row eq "approovnew" ? "plainnew"
+                       : $row eq "signed" ? "plainsig" : "plaintok";
             my @ratio2 = map { $cell->{$_}{rps} / $v{$same}{$c}{$_}{rps} } @r;
             $med{$row}{$c} = median(@ratio2);
             $med_a{$row}{$c} = median(@ratio);
@@ -585,7 +623,7 @@ perl -e '
     print "\nhttpd CPU per request, row minus its reference (median of per-round differences):\n";
     for my $pair (["approov", "plaintok", "b - a2"], ["approov", "plainloc", "b - a4"],
                   ["plainloc", "plaintok", "a4 - a2"], ["approovnew", "plainnew", "b2 - a3"],
-                  ["plaintok", "plain", "a2 - a"]) {
+                  ["signed", "plainsig", "e - a5"], ["plaintok", "plain", "a2 - a"]) {
         my ($row, $ref, $name) = @$pair;
         next unless $v{$row} && $v{$ref};
         printf "  %-8s %s\n", $name, join(", ", map {
