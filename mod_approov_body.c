@@ -153,6 +153,7 @@ int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     while (!eos && total <= limit) {
         apr_bucket *e;
+        apr_off_t got = 0;
         apr_status_t rv = ap_get_brigade(r->input_filters, bb,
                                          AP_MODE_READBYTES, APR_BLOCK_READ,
                                          HUGE_STRING_LEN);
@@ -167,8 +168,10 @@ int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
             }
             apr_bucket_setaside(e, pool);
         }
+        /* Only what came now: the kept part is counted already. */
+        apr_brigade_length(bb, 1, &got);
+        total += got;
         APR_BRIGADE_CONCAT(body->unread, bb);
-        apr_brigade_length(body->unread, 1, &total);
     }
     approov_request_state_of(client, 1)->body = body;
     add_replay_filter(r, body);
