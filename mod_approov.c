@@ -85,6 +85,7 @@ static void register_hooks(apr_pool_t *p)
     (void)p;
     ap_hook_check_config(approov_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(approov_create_counters, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(approov_prepare_crypto, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, approov_show_counters, NULL, NULL,
                       APR_HOOK_MIDDLE);
     ap_hook_check_access(approov_check_access, NULL, NULL, APR_HOOK_MIDDLE,

@@ -108,6 +108,8 @@ void *approov_merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf);
 void *approov_create_server_conf(apr_pool_t *p, server_rec *s);
 int approov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                          apr_pool_t *ptemp, server_rec *main_server);
+int approov_prepare_crypto(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s);
 
 /* Directive handlers, named after their directive. */
 const char *approov_cmd_Approov(cmd_parms *cmd, void *dconf, int flag);

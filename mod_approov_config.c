@@ -659,3 +659,30 @@ int approov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return failed ? HTTP_INTERNAL_SERVER_ERROR : OK;
 }
 
+
+static apr_status_t terminate_crypto(void *data)
+{
+    (void)data;
+    approov_msgsig_terminate();
+    return APR_SUCCESS;
+}
+
+/*
+ * post_config hook: what message signing needs once, made in the parent
+ * before any child or thread runs, and freed with the configuration (before
+ * httpd unloads the module on a restart).
+ */
+int approov_prepare_crypto(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog;
+    (void)ptemp;
+    if (!approov_msgsig_initialize()) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     "approov: OpenSSL cannot make the P-256 curve");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_pool_cleanup_register(pconf, NULL, terminate_crypto,
+                              apr_pool_cleanup_null);
+    return OK;
+}

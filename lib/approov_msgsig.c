@@ -707,13 +707,23 @@ static const unsigned char p256_spki_33[26] = {
     0x22, 0x00
 };
 
-/* The curve, made once per process (read-only afterwards). */
-static CRYPTO_ONCE p256_once = CRYPTO_ONCE_STATIC_INIT;
+/* The curve, made by approov_msgsig_initialize() before any thread runs
+ * and only read afterwards; NULL without it (each key then makes its
+ * own). */
 static EC_GROUP *p256_group;
 
-static void p256_group_init(void)
+int approov_msgsig_initialize(void)
 {
-    p256_group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+    if (!p256_group) {
+        p256_group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+    }
+    return p256_group != NULL;
+}
+
+void approov_msgsig_terminate(void)
+{
+    EC_GROUP_free(p256_group);
+    p256_group = NULL;
 }
 
 /* The ipk's key as an EC_KEY, read straight from the DER when it is the
@@ -729,8 +739,7 @@ static EC_KEY *ipk_ec_key(apr_pool_t *p, const char *ipk)
     EC_KEY *key;
     EVP_PKEY *pkey;
 
-    if (!CRYPTO_THREAD_run_once(&p256_once, p256_group_init) || !p256_group
-        || !ipk || !*ipk || strlen(ipk) > APPROOV_MSGSIG_IPK_MAX_LEN
+    if (!ipk || !*ipk || strlen(ipk) > APPROOV_MSGSIG_IPK_MAX_LEN
         || approov_b64_decode(p, ipk, strlen(ipk), &der, &len, &canonical)
                != 0
         || !canonical) {
@@ -739,10 +748,12 @@ static EC_KEY *ipk_ec_key(apr_pool_t *p, const char *ipk)
     if ((len == 26 + 65 && !memcmp(der, p256_spki_65, 26) && der[26] == 4)
         || (len == 26 + 33 && !memcmp(der, p256_spki_33, 26)
             && (der[26] == 2 || der[26] == 3))) {
-        if (!(key = EC_KEY_new())) {
+        key = p256_group ? EC_KEY_new()
+                         : EC_KEY_new_by_curve_name(NID_X9_62_prime256v1);
+        if (!key) {
             return NULL;
         }
-        if (EC_KEY_set_group(key, p256_group) != 1
+        if ((p256_group && EC_KEY_set_group(key, p256_group) != 1)
             || EC_KEY_oct2key(key, der + 26, len - 26, NULL) != 1) {
             EC_KEY_free(key);
             return NULL;

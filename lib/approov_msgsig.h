@@ -106,6 +106,13 @@ typedef struct {
 void approov_msgsig_set_target(apr_pool_t *p, approov_msgsig_request_t *req,
                                const char *request_target);
 
+/* Make once what every verification of an install signature needs (the
+ * P-256 curve): call before any thread verifies; approov_msgsig_terminate()
+ * frees it (before the code is unloaded).  Without it verification still
+ * works, making the curve for each key.  Returns 0 if OpenSSL failed. */
+int approov_msgsig_initialize(void);
+void approov_msgsig_terminate(void);
+
 /* A ready-made field callback: ctx is an apr_table_t of request headers
  * (r->headers_in).  Every entry of the name (looked up case-insensitively)
  * is trimmed of SP and HTAB and they are joined with ", ", as RFC 9421

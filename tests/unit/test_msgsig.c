@@ -1502,6 +1502,18 @@ static void test_end_to_end(void)
         der[26] = 4;
         CHECK_SIG(verify(&r, input, sig, approov_b64_encode(pool, der, 91),
                          NULL), APPROOV_SIG_VALID);
+        /* The same with the curve made once, as the module does. */
+        CHECK(approov_msgsig_initialize());
+        CHECK(approov_msgsig_initialize());
+        CHECK_SIG(verify(&r, input, sig, approov_b64_encode(pool, der, 91),
+                         NULL), APPROOV_SIG_VALID);
+        der[90] ^= 0x01;
+        CHECK_SIG(verify(&r, input, sig, approov_b64_encode(pool, der, 91),
+                         NULL), APPROOV_SIG_BAD_IPK);
+        approov_msgsig_terminate();
+        der[90] ^= 0x01;
+        CHECK_SIG(verify(&r, input, sig, approov_b64_encode(pool, der, 91),
+                         NULL), APPROOV_SIG_VALID);
     }
     /* OpenSSL errors queued before the call survive it; ours do not. */
     ERR_clear_error();
