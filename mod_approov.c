@@ -4,7 +4,7 @@
  *
  * The module record, the directive table and the hook registration.  The
  * glue's other files are listed in mod_approov.h; the verification itself
- * is the core's (approov_*.c), which knows nothing of httpd.
+ * is the core's (lib/), which knows nothing of httpd.
  */
 
 #include "mod_status.h"
