@@ -83,31 +83,42 @@ long approov_b64url_decode(unsigned char *dst, const char *src,
     return (long)(d - dst);
 }
 
-apr_size_t approov_b64url_encode(char *dst, const unsigned char *src,
-                                 apr_size_t len)
+/* Three bytes to four characters of alphabet; the last one or two bytes
+ * to three or two characters and, when padded, '=' to make four. */
+static apr_size_t encode(char *dst, const unsigned char *src, apr_size_t len,
+                         const char *alphabet, int padded)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     char *d = dst;
     apr_size_t i;
 
     for (i = 0; i + 2 < len; i += 3) {
         *d++ = alphabet[src[i] >> 2];
-        *d++ = alphabet[((src[i] & 3) << 4) | (src[i + 1] >> 4)];
-        *d++ = alphabet[((src[i + 1] & 15) << 2) | (src[i + 2] >> 6)];
-        *d++ = alphabet[src[i + 2] & 63];
+        *d++ = alphabet[((src[i] & 0x03) << 4) | (src[i + 1] >> 4)];
+        *d++ = alphabet[((src[i + 1] & 0x0F) << 2) | (src[i + 2] >> 6)];
+        *d++ = alphabet[src[i + 2] & 0x3F];
     }
     if (len - i == 1) {
         *d++ = alphabet[src[i] >> 2];
-        *d++ = alphabet[(src[i] & 3) << 4];
+        *d++ = alphabet[(src[i] & 0x03) << 4];
     }
     else if (len - i == 2) {
         *d++ = alphabet[src[i] >> 2];
-        *d++ = alphabet[((src[i] & 3) << 4) | (src[i + 1] >> 4)];
-        *d++ = alphabet[(src[i + 1] & 15) << 2];
+        *d++ = alphabet[((src[i] & 0x03) << 4) | (src[i + 1] >> 4)];
+        *d++ = alphabet[(src[i + 1] & 0x0F) << 2];
+    }
+    while (padded && (d - dst) % 4) {
+        *d++ = '=';
     }
     *d = '\0';
     return (apr_size_t)(d - dst);
+}
+
+apr_size_t approov_b64url_encode(char *dst, const unsigned char *src,
+                                 apr_size_t len)
+{
+    return encode(dst, src, len,
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                  "0123456789-_", 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -175,29 +186,7 @@ int approov_b64_decode(apr_pool_t *p, const char *src, apr_size_t len,
 apr_size_t approov_b64_encode_to(char *dst, const unsigned char *src,
                                  apr_size_t len)
 {
-    char *d = dst;
-    apr_size_t i;
-
-    for (i = 0; i + 2 < len; i += 3) {
-        *d++ = b64_alphabet[src[i] >> 2];
-        *d++ = b64_alphabet[((src[i] & 0x03) << 4) | (src[i + 1] >> 4)];
-        *d++ = b64_alphabet[((src[i + 1] & 0x0F) << 2) | (src[i + 2] >> 6)];
-        *d++ = b64_alphabet[src[i + 2] & 0x3F];
-    }
-    if (len - i == 1) {
-        *d++ = b64_alphabet[src[i] >> 2];
-        *d++ = b64_alphabet[(src[i] & 0x03) << 4];
-        *d++ = '=';
-        *d++ = '=';
-    }
-    else if (len - i == 2) {
-        *d++ = b64_alphabet[src[i] >> 2];
-        *d++ = b64_alphabet[((src[i] & 0x03) << 4) | (src[i + 1] >> 4)];
-        *d++ = b64_alphabet[(src[i + 1] & 0x0F) << 2];
-        *d++ = '=';
-    }
-    *d = '\0';
-    return (apr_size_t)(d - dst);
+    return encode(dst, src, len, b64_alphabet, 1);
 }
 
 char *approov_b64_encode(apr_pool_t *p, const unsigned char *src,
