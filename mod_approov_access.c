@@ -92,9 +92,9 @@ static approov_result_e check_binding(request_rec *r,
 }
 
 /* ------------------------------------------------------------------ */
-/* message signing                                                     */
+/* the request's state, and the request the client sent               */
 
-/* The request, as RFC 9421 derived components see it. */
+/* r's verdict and kept body, in the module's request_config slot. */
 approov_request_state *approov_request_state_of(request_rec *r, int create)
 {
     approov_request_state *state =
@@ -124,6 +124,9 @@ request_rec *approov_client_request(request_rec *r)
         }
     }
 }
+
+/* ------------------------------------------------------------------ */
+/* message signing                                                     */
 
 /* The method the client sent: the request line's first word (an
  * ErrorDocument's redirect runs while httpd has set the original request's

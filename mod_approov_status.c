@@ -17,8 +17,8 @@
  * shared memory that every child inherits.  It belongs to the process pool,
  * so it outlives graceful restarts; children only increment it.  A graceful
  * restart can load another build of the module (a package upgrade), whose
- * outcomes differ: the segment starts with its layout, and a build finds
- * another layout there makes a segment of its own. */
+ * outcomes differ: the segment starts with its layout, and a build that
+ * finds another layout there makes a segment of its own. */
 #define COUNTER_MODES 2
 #define COUNTER_SLOTS (COUNTER_MODES * APPROOV_OUTCOME_COUNT)
 #define COUNTERS_KEY "mod_approov.counters"
