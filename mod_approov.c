@@ -92,6 +92,7 @@ static void register_hooks(apr_pool_t *p)
                          AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_check_access_ex(approov_check_access_ex, NULL, NULL,
                             APR_HOOK_FIRST, AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_handler(approov_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(approov_insert_kept_body, NULL, NULL,
                           APR_HOOK_MIDDLE);
     approov_replay_filter = ap_register_input_filter(

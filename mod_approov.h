@@ -9,6 +9,7 @@
  *                         connection's token cache, claims, message signing
  *   mod_approov_body.c    a signed request body, read and handed on
  *   mod_approov_status.c  the outcome counters and mod_status
+ *   mod_approov_metrics.c the counters for Prometheus (approov-metrics)
  *
  * Every verification rule lives in the core (lib/, see lib/README.md),
  * which includes no httpd header.
@@ -180,7 +181,16 @@ int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
 
 int approov_create_counters(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s);
+/* The counters' modes: enforced, report-only. */
+#define APPROOV_COUNTER_MODES 2
+
 void approov_count(int report_only, int outcome);
+void approov_read_counters(apr_uint64_t counts[][APPROOV_OUTCOME_COUNT]);
 int approov_show_counters(request_rec *r, int flags);
+
+/* ------------------------------------------------------------------ */
+/* mod_approov_metrics.c                                               */
+
+int approov_metrics_handler(request_rec *r);
 
 #endif /* MOD_APPROOV_H */

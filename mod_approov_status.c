@@ -19,7 +19,7 @@
  * restart can load another build of the module (a package upgrade), whose
  * outcomes differ: the segment starts with its layout, and a build that
  * finds another layout there makes a segment of its own. */
-#define COUNTER_MODES 2
+#define COUNTER_MODES APPROOV_COUNTER_MODES
 #define COUNTER_SLOTS (COUNTER_MODES * APPROOV_OUTCOME_COUNT)
 #define COUNTERS_KEY "mod_approov.counters"
 #define COUNTERS_MAGIC APR_UINT64_C(0x417070726f6f7602)   /* "Approov", 2 */
@@ -112,6 +112,23 @@ void approov_count(int report_only, int outcome)
     if (counters && outcome >= 0 && outcome < APPROOV_OUTCOME_COUNT) {
         apr_atomic_inc64(&counters[(report_only ? APPROOV_OUTCOME_COUNT : 0)
                                    + outcome]);
+    }
+}
+
+/* A copy of every counter, each read atomically: not one instant as a
+ * whole (a request counted meanwhile may be in it or not), but no count is
+ * torn and no request waits.  Zeros before the counters exist. */
+void approov_read_counters(apr_uint64_t counts[][APPROOV_OUTCOME_COUNT])
+{
+    int mode, outcome;
+
+    for (mode = 0; mode < COUNTER_MODES; mode++) {
+        for (outcome = 0; outcome < APPROOV_OUTCOME_COUNT; outcome++) {
+            counts[mode][outcome] = counters
+                ? apr_atomic_read64(&counters[mode * APPROOV_OUTCOME_COUNT
+                                              + outcome])
+                : 0;
+        }
     }
 }
 

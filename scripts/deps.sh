@@ -12,6 +12,7 @@ packages=(
     apache2 apache2-dev            # httpd, apxs and httpd's headers
     libapache2-mod-perl2           # Apache::Test
     libwww-perl                    # LWP, for Apache::TestRequest
+    python3-prometheus-client      # t/metrics.t: Prometheus's own parser
     libcjson-dev libssl-dev        # the verifier's libraries
     autoconf automake libtool pkg-config build-essential
     curl                           # the demo, soak.sh, check-deb.sh

@@ -1,0 +1,378 @@
+/*
+ * mod_approov_metrics.c: "SetHandler approov-metrics", every counter and
+ * gauge of the module in the Prometheus text exposition format 0.0.4.
+ *
+ * The page is a table of metric families (families[] below): a name, a
+ * type, a help line and a callback that writes the family's samples with
+ * metric_sample() or metric_sample_float().  A new family is one row and
+ * one callback; a family whose source is absent (a feature not configured)
+ * writes no sample, and its HELP and TYPE lines still say what it would be.
+ *
+ * Nothing here runs on another request's path: the handler reads the
+ * shared counters with atomic loads (no lock), copying them all before it
+ * writes anything, and reads the configuration, which is read-only.
+ */
+
+#include "apr_hash.h"
+
+#include "http_main.h"
+
+#include "mod_approov.h"
+
+#define METRICS_HANDLER "approov-metrics"
+#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+#ifndef APPROOV_VERSION
+#define APPROOV_VERSION "unknown"
+#endif
+
+/* The page being written: pieces of text, joined once at the end. */
+typedef struct {
+    request_rec *r;
+    apr_array_header_t *text;
+    /* The counters, copied before anything is written. */
+    apr_uint64_t counts[APPROOV_COUNTER_MODES][APPROOV_OUTCOME_COUNT];
+} metrics_page;
+
+static void emit(metrics_page *page, const char *text)
+{
+    *(const char **)apr_array_push(page->text) = text;
+}
+
+/* Escape a label value (backslash, double quote, line feed) or, with
+ * in_help, a HELP text (backslash, line feed), as the format says. */
+static const char *escape(apr_pool_t *p, const char *value, int in_help)
+{
+    apr_size_t extra = 0;
+    const char *c;
+    char *out, *o;
+
+    for (c = value; *c; c++) {
+        extra += *c == '\\' || *c == '\n' || (*c == '"' && !in_help);
+    }
+    if (!extra) {
+        return value;
+    }
+    out = o = apr_palloc(p, strlen(value) + extra + 1);
+    for (c = value; *c; c++) {
+        if (*c == '\\' || (*c == '"' && !in_help)) {
+            *o++ = '\\';
+            *o++ = *c;
+        }
+        else if (*c == '\n') {
+            *o++ = '\\';
+            *o++ = 'n';
+        }
+        else {
+            *o++ = *c;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* "name{a="x",b="y"} " for labels { "a", "x", "b", "y", NULL }. */
+static void emit_series(metrics_page *page, const char *name,
+                        const char *const *labels)
+{
+    apr_pool_t *p = page->r->pool;
+    int i;
+
+    emit(page, name);
+    for (i = 0; labels && labels[i] && labels[i + 1]; i += 2) {
+        emit(page, i ? ",": "{");
+        emit(page, apr_pstrcat(p, labels[i], "=\"",
+                               escape(p, labels[i + 1], 0), "\"", NULL));
+    }
+    emit(page, i ? "} " : " ");
+}
+
+/* One sample of a family: labels are name, value pairs ending in NULL
+ * (or NULL for none). */
+static void metric_sample(metrics_page *page, const char *name,
+                          const char *const *labels, apr_uint64_t value)
+{
+    emit_series(page, name, labels);
+    emit(page, apr_psprintf(page->r->pool, "%" APR_UINT64_T_FMT "\n", value));
+}
+
+/* ------------------------------------------------------------------ */
+/* the families' samples                                               */
+
+static void build_info_samples(metrics_page *page, const char *name)
+{
+    const char *const labels[] = { "version", APPROOV_VERSION, NULL };
+
+    metric_sample(page, name, labels, 1);
+}
+
+/* Every outcome in both modes, zeros too: a series exists from the start,
+ * so rate() sees its first request. */
+static void requests_samples(metrics_page *page, const char *name)
+{
+    static const char *const modes[APPROOV_COUNTER_MODES] = {
+        "enforce", "report_only"
+    };
+    int mode, outcome;
+
+    for (mode = 0; mode < APPROOV_COUNTER_MODES; mode++) {
+        for (outcome = 0; outcome < APPROOV_OUTCOME_COUNT; outcome++) {
+            const char *const labels[] = {
+                "outcome", approov_outcome_name(outcome),
+                "mode", modes[mode], NULL
+            };
+
+            metric_sample(page, name, labels, page->counts[mode][outcome]);
+        }
+    }
+}
+
+/* The number of keys a scope has of its own.  (A scope whose keys come
+ * from elsewhere, a JWKS URL refreshed at run time say, counts here what
+ * it holds now.) */
+static int scope_key_count(const approov_dir_conf *conf)
+{
+    return conf && conf->keys ? conf->keys->nelts : 0;
+}
+
+/* The scopes that configure keys of their own, each once: a virtual host
+ * carries the main server's sections (and its server-wide settings) too,
+ * which are listed under the main server only; two sections with one
+ * name, the later wins, as in httpd's merge. */
+typedef struct {
+    metrics_page *page;
+    apr_array_header_t *rows;   /* key_row */
+    apr_hash_t *seen;           /* labels joined -> index + 1 in rows */
+} key_scopes;
+
+typedef struct {
+    const char *server, *section, *path;
+    int keys;
+} key_row;
+
+static void note_scope(key_scopes *scopes, const char *server,
+                       const char *section, const char *path, int keys)
+{
+    apr_pool_t *p = scopes->page->r->pool;
+    const char *id = apr_pstrcat(p, server, "\n", section, "\n", path, NULL);
+    apr_size_t index = (apr_size_t)apr_hash_get(scopes->seen, id,
+                                                APR_HASH_KEY_STRING);
+    key_row *row;
+
+    if (index) {
+        row = &APR_ARRAY_IDX(scopes->rows, index - 1, key_row);
+    }
+    else {
+        row = apr_array_push(scopes->rows);
+        apr_hash_set(scopes->seen, id, APR_HASH_KEY_STRING,
+                     (void *)(apr_size_t)scopes->rows->nelts);
+    }
+    row->server = server;
+    row->section = section;
+    row->path = path;
+    row->keys = keys;
+}
+
+static int inherited(const apr_array_header_t *from, const void *section)
+{
+    int i;
+
+    for (i = 0; from && i < from->nelts; i++) {
+        if (APR_ARRAY_IDX(from, i, const void *) == section) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void walk_sections(key_scopes *scopes, const char *server,
+                          const char *outer, const char *outer_path,
+                          const apr_array_header_t *sections,
+                          const apr_array_header_t *skip,
+                          const char *kind, const char *match_kind);
+
+/* One section (its approov and core configurations) and those inside
+ * it. */
+static void walk_section(key_scopes *scopes, const char *server,
+                         const char *section, const char *path,
+                         ap_conf_vector_t *v)
+{
+    apr_pool_t *p = scopes->page->r->pool;
+    const approov_dir_conf *conf = ap_get_module_config(v, &approov_module);
+    const core_dir_config *core = ap_get_core_module_config(v);
+
+    if (scope_key_count(conf)) {
+        note_scope(scopes, server, section, path, scope_key_count(conf));
+    }
+    if (core) {
+        walk_sections(scopes, server, apr_pstrcat(p, section, "/", NULL),
+                      path, core->sec_file, NULL, "Files", "FilesMatch");
+        walk_sections(scopes, server, apr_pstrcat(p, section, "/", NULL),
+                      path, core->sec_if, NULL, "If", "If");
+    }
+}
+
+static void walk_sections(key_scopes *scopes, const char *server,
+                          const char *outer, const char *outer_path,
+                          const apr_array_header_t *sections,
+                          const apr_array_header_t *skip,
+                          const char *kind, const char *match_kind)
+{
+    apr_pool_t *p = scopes->page->r->pool;
+    int i;
+
+    for (i = 0; sections && i < sections->nelts; i++) {
+        ap_conf_vector_t *v = APR_ARRAY_IDX(sections, i, ap_conf_vector_t *);
+        const core_dir_config *core = ap_get_core_module_config(v);
+        const char *path = outer_path;
+
+        if (inherited(skip, v)) {
+            continue;
+        }
+        /* An <If> has the path of the section around it. */
+        if (core && core->d && (!path || strcmp(core->d, path))) {
+            path = path && *path ? apr_pstrcat(p, path, " ", core->d, NULL)
+                                 : core->d;
+        }
+        walk_section(scopes, server,
+                     apr_pstrcat(p, outer, core && core->r ? match_kind
+                                                           : kind, NULL),
+                     path ? path : "", v);
+    }
+}
+
+static void keys_samples(metrics_page *page, const char *name)
+{
+    apr_pool_t *p = page->r->pool;
+    server_rec *main_server = ap_server_conf, *s;
+    const approov_server_conf *main_sconf =
+        ap_get_module_config(main_server->module_config, &approov_module);
+    const approov_dir_conf *main_dconf =
+        ap_get_module_config(main_server->lookup_defaults, &approov_module);
+    const core_server_config *main_core =
+        ap_get_core_module_config(main_server->module_config);
+    const core_dir_config *main_top =
+        ap_get_core_module_config(main_server->lookup_defaults);
+    key_scopes scopes;
+    int i;
+
+    scopes.page = page;
+    scopes.rows = apr_array_make(p, 16, sizeof(key_row));
+    scopes.seen = apr_hash_make(p);
+    if (main_sconf && main_sconf->environment_keys) {
+        note_scope(&scopes, "", "environment", "",
+                   main_sconf->environment_keys->nelts);
+    }
+    for (s = main_server; s; s = s->next) {
+        int is_main = s == main_server;
+        const approov_dir_conf *dconf =
+            ap_get_module_config(s->lookup_defaults, &approov_module);
+        const core_server_config *core =
+            ap_get_core_module_config(s->module_config);
+        const core_dir_config *top =
+            ap_get_core_module_config(s->lookup_defaults);
+        const char *server = apr_psprintf(p, "%s:%u",
+                                          s->server_hostname
+                                          ? s->server_hostname : "",
+                                          (unsigned)s->port);
+
+        if (scope_key_count(dconf)
+            && (is_main || !main_dconf || dconf->keys != main_dconf->keys)) {
+            note_scope(&scopes, server, "server", "", scope_key_count(dconf));
+        }
+        walk_sections(&scopes, server, "", "", core->sec_url,
+                      is_main ? NULL : main_core->sec_url,
+                      "Location", "LocationMatch");
+        walk_sections(&scopes, server, "", "", core->sec_dir,
+                      is_main ? NULL : main_core->sec_dir,
+                      "Directory", "DirectoryMatch");
+        walk_sections(&scopes, server, "", "", top->sec_file,
+                      is_main ? NULL : main_top->sec_file,
+                      "Files", "FilesMatch");
+        walk_sections(&scopes, server, "", "", top->sec_if,
+                      is_main ? NULL : main_top->sec_if, "If", "If");
+    }
+    for (i = 0; i < scopes.rows->nelts; i++) {
+        const key_row *row = &APR_ARRAY_IDX(scopes.rows, i, key_row);
+        const char *const labels[] = {
+            "server", row->server, "section", row->section,
+            "path", row->path, NULL
+        };
+
+        metric_sample(page, name, labels, (apr_uint64_t)row->keys);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* the families                                                        */
+
+typedef struct {
+    const char *name;
+    const char *type;       /* "counter", "gauge", "untyped" */
+    const char *help;
+    void (*samples)(metrics_page *page, const char *name);
+} metric_family;
+
+/* In the order of the page.  To add a family: a row here, and a callback
+ * that reads its source (shared memory, a cache's statistics) without a
+ * lock another request would wait on. */
+static const metric_family families[] = {
+    { "approov_build_info", "gauge",
+      "mod_approov's build: always 1, the version in a label",
+      build_info_samples },
+    { "approov_requests_total", "counter",
+      "Requests checked by mod_approov on this node, by outcome (the "
+      "reason of APPROOV_RESULT) and mode (enforce or report_only)",
+      requests_samples },
+    { "approov_keys", "gauge",
+      "Keys a scope configures itself (server is host:port, section the "
+      "kind of configuration section, path its path or pattern)",
+      keys_samples },
+};
+
+/* ------------------------------------------------------------------ */
+/* the handler                                                         */
+
+/*
+ * Handler for "SetHandler approov-metrics".  DECLINED for other handlers;
+ * 405 for a method other than GET or HEAD; OK once the page is sent.
+ * Who may read it is the operator's choice (Require ip ...), as for any
+ * handler: the module adds no check of its own.
+ */
+int approov_metrics_handler(request_rec *r)
+{
+    metrics_page page;
+    const char *body;
+    apr_size_t i;
+
+    if (!r->handler || strcmp(r->handler, METRICS_HANDLER) != 0) {
+        return DECLINED;
+    }
+    ap_allow_methods(r, REPLACE_ALLOW, "GET", NULL);   /* Allow: of a 405 */
+    if (r->method_number != M_GET) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+
+    page.r = r;
+    page.text = apr_array_make(r->pool, 512, sizeof(const char *));
+    approov_read_counters(page.counts);
+    for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+        const metric_family *family = &families[i];
+
+        emit(&page, apr_pstrcat(r->pool, "# HELP ", family->name, " ",
+                                escape(r->pool, family->help, 1), "\n# TYPE ",
+                                family->name, " ", family->type, "\n", NULL));
+        family->samples(&page, family->name);
+    }
+    body = apr_array_pstrcat(r->pool, page.text, 0);
+
+    ap_set_content_type(r, METRICS_CONTENT_TYPE);
+    /* Every scrape must see the node's counters now, not a cache's copy. */
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    r->no_cache = 1;
+    ap_set_content_length(r, strlen(body));
+    if (!r->header_only) {
+        ap_rputs(body, r);
+    }
+    return OK;
+}
