@@ -271,10 +271,10 @@ static void keys_samples(metrics_page *page, const char *name)
             ap_get_core_module_config(s->module_config);
         const core_dir_config *top =
             ap_get_core_module_config(s->lookup_defaults);
-        const char *server = apr_psprintf(p, "%s:%u",
-                                          s->server_hostname
-                                          ? s->server_hostname : "",
-                                          (unsigned)s->port);
+        const char *host = s->server_hostname ? s->server_hostname : "";
+        const char *server = s->port ? apr_psprintf(p, "%s:%u", host,
+                                                    (unsigned)s->port)
+                                     : host;
 
         if (scope_key_count(dconf)
             && (is_main || !main_dconf || dconf->keys != main_dconf->keys)) {
