@@ -32,6 +32,8 @@ typedef struct {
     apr_array_header_t *text;
     /* The counters, copied before anything is written. */
     apr_uint64_t counts[APPROOV_COUNTER_MODES][APPROOV_OUTCOME_COUNT];
+    /* The configuration's scopes (page_scopes()), made on first use. */
+    const apr_array_header_t *scopes;
 } metrics_page;
 
 static void emit(metrics_page *page, const char *text)
@@ -127,50 +129,59 @@ static void requests_samples(metrics_page *page, const char *name)
     }
 }
 
-/* The number of keys a scope has of its own.  (A scope whose keys come
- * from elsewhere, a JWKS URL refreshed at run time say, counts here what
- * it holds now.) */
-static int scope_key_count(const approov_dir_conf *conf)
+/* ------------------------------------------------------------------ */
+/* the configuration's scopes, for families labelled by scope           */
+
+/* A section of the configuration in which mod_approov has settings of its
+ * own, named by three labels: server (host:port of the server it is
+ * written in), section (its kind: server, Location, Directory/Files ...)
+ * and path (its path or pattern, "" for a whole server). */
+typedef struct {
+    const char *server, *section, *path;
+    /* The section's own configuration (a virtual host's "server" one is
+     * already merged with the main server's by httpd). */
+    const approov_dir_conf *conf;
+    int own_keys;           /* keys the section configures itself */
+} metrics_scope;
+
+typedef struct {
+    apr_pool_t *pool;
+    apr_array_header_t *list;   /* metrics_scope */
+    apr_hash_t *seen;           /* labels joined -> index + 1 in list */
+} scope_walk;
+
+/* The number of keys a section configures itself.  (Keys fetched at run
+ * time, a JWKS URL's, would be counted here as held now.) */
+static int own_key_count(const approov_dir_conf *conf)
 {
     return conf && conf->keys ? conf->keys->nelts : 0;
 }
 
-/* The scopes that configure keys of their own, each once: a virtual host
- * carries the main server's sections (and its server-wide settings) too,
- * which are listed under the main server only; two sections with one
- * name, the later wins, as in httpd's merge. */
-typedef struct {
-    metrics_page *page;
-    apr_array_header_t *rows;   /* key_row */
-    apr_hash_t *seen;           /* labels joined -> index + 1 in rows */
-} key_scopes;
-
-typedef struct {
-    const char *server, *section, *path;
-    int keys;
-} key_row;
-
-static void note_scope(key_scopes *scopes, const char *server,
-                       const char *section, const char *path, int keys)
+/* Two sections with the same labels: the later wins, as in httpd's
+ * merge, so that no series appears twice. */
+static void note_scope(scope_walk *walk, const char *server,
+                       const char *section, const char *path,
+                       const approov_dir_conf *conf, int own_keys)
 {
-    apr_pool_t *p = scopes->page->r->pool;
-    const char *id = apr_pstrcat(p, server, "\n", section, "\n", path, NULL);
-    apr_size_t index = (apr_size_t)apr_hash_get(scopes->seen, id,
+    const char *id = apr_pstrcat(walk->pool, server, "\n", section, "\n",
+                                 path, NULL);
+    apr_size_t index = (apr_size_t)apr_hash_get(walk->seen, id,
                                                 APR_HASH_KEY_STRING);
-    key_row *row;
+    metrics_scope *scope;
 
     if (index) {
-        row = &APR_ARRAY_IDX(scopes->rows, index - 1, key_row);
+        scope = &APR_ARRAY_IDX(walk->list, index - 1, metrics_scope);
     }
     else {
-        row = apr_array_push(scopes->rows);
-        apr_hash_set(scopes->seen, id, APR_HASH_KEY_STRING,
-                     (void *)(apr_size_t)scopes->rows->nelts);
+        scope = apr_array_push(walk->list);
+        apr_hash_set(walk->seen, id, APR_HASH_KEY_STRING,
+                     (void *)(apr_size_t)walk->list->nelts);
     }
-    row->server = server;
-    row->section = section;
-    row->path = path;
-    row->keys = keys;
+    scope->server = server;
+    scope->section = section;
+    scope->path = path;
+    scope->conf = conf;
+    scope->own_keys = own_keys;
 }
 
 static int inherited(const apr_array_header_t *from, const void *section)
@@ -185,40 +196,40 @@ static int inherited(const apr_array_header_t *from, const void *section)
     return 0;
 }
 
-static void walk_sections(key_scopes *scopes, const char *server,
+static void walk_sections(scope_walk *walk, const char *server,
                           const char *outer, const char *outer_path,
                           const apr_array_header_t *sections,
                           const apr_array_header_t *skip,
                           const char *kind, const char *match_kind);
 
-/* One section (its approov and core configurations) and those inside
- * it. */
-static void walk_section(key_scopes *scopes, const char *server,
+/* One section and those inside it (<Files>, <If>). */
+static void walk_section(scope_walk *walk, const char *server,
                          const char *section, const char *path,
                          ap_conf_vector_t *v)
 {
-    apr_pool_t *p = scopes->page->r->pool;
     const approov_dir_conf *conf = ap_get_module_config(v, &approov_module);
     const core_dir_config *core = ap_get_core_module_config(v);
+    const char *outer = apr_pstrcat(walk->pool, section, "/", NULL);
 
-    if (scope_key_count(conf)) {
-        note_scope(scopes, server, section, path, scope_key_count(conf));
+    if (conf) {
+        note_scope(walk, server, section, path, conf, own_key_count(conf));
     }
     if (core) {
-        walk_sections(scopes, server, apr_pstrcat(p, section, "/", NULL),
-                      path, core->sec_file, NULL, "Files", "FilesMatch");
-        walk_sections(scopes, server, apr_pstrcat(p, section, "/", NULL),
-                      path, core->sec_if, NULL, "If", "If");
+        walk_sections(walk, server, outer, path, core->sec_file, NULL,
+                      "Files", "FilesMatch");
+        walk_sections(walk, server, outer, path, core->sec_if, NULL,
+                      "If", "If");
     }
 }
 
-static void walk_sections(key_scopes *scopes, const char *server,
+/* The sections of one kind; those in skip (a virtual host's copies of the
+ * main server's) are left out. */
+static void walk_sections(scope_walk *walk, const char *server,
                           const char *outer, const char *outer_path,
                           const apr_array_header_t *sections,
                           const apr_array_header_t *skip,
                           const char *kind, const char *match_kind)
 {
-    apr_pool_t *p = scopes->page->r->pool;
     int i;
 
     for (i = 0; sections && i < sections->nelts; i++) {
@@ -230,39 +241,39 @@ static void walk_sections(key_scopes *scopes, const char *server,
             continue;
         }
         /* An <If> has the path of the section around it. */
-        if (core && core->d && (!path || strcmp(core->d, path))) {
-            path = path && *path ? apr_pstrcat(p, path, " ", core->d, NULL)
-                                 : core->d;
+        if (core && core->d && strcmp(core->d, path) != 0) {
+            path = *path ? apr_pstrcat(walk->pool, path, " ", core->d, NULL)
+                         : core->d;
         }
-        walk_section(scopes, server,
-                     apr_pstrcat(p, outer, core && core->r ? match_kind
-                                                           : kind, NULL),
-                     path ? path : "", v);
+        walk_section(walk, server,
+                     apr_pstrcat(walk->pool, outer,
+                                 core && core->r ? match_kind : kind, NULL),
+                     path, v);
     }
 }
 
-static void keys_samples(metrics_page *page, const char *name)
+/* Every scope of every server, each once: a virtual host carries the main
+ * server's sections too, which are listed under the main server only.
+ * Made on first use, once per page.  (.htaccess files are read per
+ * request: not here.) */
+static const apr_array_header_t *page_scopes(metrics_page *page)
 {
     apr_pool_t *p = page->r->pool;
     server_rec *main_server = ap_server_conf, *s;
-    const approov_server_conf *main_sconf =
-        ap_get_module_config(main_server->module_config, &approov_module);
     const approov_dir_conf *main_dconf =
         ap_get_module_config(main_server->lookup_defaults, &approov_module);
     const core_server_config *main_core =
         ap_get_core_module_config(main_server->module_config);
     const core_dir_config *main_top =
         ap_get_core_module_config(main_server->lookup_defaults);
-    key_scopes scopes;
-    int i;
+    scope_walk walk;
 
-    scopes.page = page;
-    scopes.rows = apr_array_make(p, 16, sizeof(key_row));
-    scopes.seen = apr_hash_make(p);
-    if (main_sconf && main_sconf->environment_keys) {
-        note_scope(&scopes, "", "environment", "",
-                   main_sconf->environment_keys->nelts);
+    if (page->scopes) {
+        return page->scopes;
     }
+    walk.pool = p;
+    walk.list = apr_array_make(p, 16, sizeof(metrics_scope));
+    walk.seen = apr_hash_make(p);
     for (s = main_server; s; s = s->next) {
         int is_main = s == main_server;
         const approov_dir_conf *dconf =
@@ -276,30 +287,57 @@ static void keys_samples(metrics_page *page, const char *name)
                                                     (unsigned)s->port)
                                      : host;
 
-        if (scope_key_count(dconf)
-            && (is_main || !main_dconf || dconf->keys != main_dconf->keys)) {
-            note_scope(&scopes, server, "server", "", scope_key_count(dconf));
+        if (dconf) {
+            note_scope(&walk, server, "server", "", dconf,
+                       is_main || !main_dconf
+                       || dconf->keys != main_dconf->keys
+                       ? own_key_count(dconf) : 0);
         }
-        walk_sections(&scopes, server, "", "", core->sec_url,
+        walk_sections(&walk, server, "", "", core->sec_url,
                       is_main ? NULL : main_core->sec_url,
                       "Location", "LocationMatch");
-        walk_sections(&scopes, server, "", "", core->sec_dir,
+        walk_sections(&walk, server, "", "", core->sec_dir,
                       is_main ? NULL : main_core->sec_dir,
                       "Directory", "DirectoryMatch");
-        walk_sections(&scopes, server, "", "", top->sec_file,
+        walk_sections(&walk, server, "", "", top->sec_file,
                       is_main ? NULL : main_top->sec_file,
                       "Files", "FilesMatch");
-        walk_sections(&scopes, server, "", "", top->sec_if,
+        walk_sections(&walk, server, "", "", top->sec_if,
                       is_main ? NULL : main_top->sec_if, "If", "If");
     }
-    for (i = 0; i < scopes.rows->nelts; i++) {
-        const key_row *row = &APR_ARRAY_IDX(scopes.rows, i, key_row);
+    page->scopes = walk.list;
+    return page->scopes;
+}
+
+/* A scope's three labels, to start a family's list: { SCOPE_LABELS(scope),
+ * "name", value, NULL }. */
+#define SCOPE_LABELS(scope) \
+    "server", (scope)->server, "section", (scope)->section, \
+    "path", (scope)->path
+
+static void keys_samples(metrics_page *page, const char *name)
+{
+    const approov_server_conf *main_sconf =
+        ap_get_module_config(ap_server_conf->module_config, &approov_module);
+    const apr_array_header_t *scopes = page_scopes(page);
+    int i;
+
+    if (main_sconf && main_sconf->environment_keys) {
         const char *const labels[] = {
-            "server", row->server, "section", row->section,
-            "path", row->path, NULL
+            "server", "", "section", "environment", "path", "", NULL
         };
 
-        metric_sample(page, name, labels, (apr_uint64_t)row->keys);
+        metric_sample(page, name, labels,
+                      (apr_uint64_t)main_sconf->environment_keys->nelts);
+    }
+    for (i = 0; i < scopes->nelts; i++) {
+        const metrics_scope *scope =
+            &APR_ARRAY_IDX(scopes, i, metrics_scope);
+        const char *const labels[] = { SCOPE_LABELS(scope), NULL };
+
+        if (scope->own_keys) {
+            metric_sample(page, name, labels, (apr_uint64_t)scope->own_keys);
+        }
     }
 }
 
@@ -354,6 +392,7 @@ int approov_metrics_handler(request_rec *r)
     }
 
     page.r = r;
+    page.scopes = NULL;
     page.text = apr_array_make(r->pool, 512, sizeof(const char *));
     approov_read_counters(page.counts);
     for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
