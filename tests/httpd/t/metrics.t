@@ -16,7 +16,7 @@ use JSON::PP ();
 use ApproovMint qw(mint broken);
 use ApproovTest qw(get_with status_counters);
 
-plan tests => 29;
+plan tests => 32;
 
 my $content_type = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -179,6 +179,7 @@ ok t_cmp(scalar(grep { $_->{help} eq '' } values %$after), 0,
 my $head = HEAD('/approov-metrics');
 ok t_cmp($head->code . ' ' . ($head->header('Content-Type') // ''),
          "200 $content_type", 'HEAD');
+ok t_cmp($head->content, '', 'HEAD: no body');
 my $post = POST('/approov-metrics', content => 'x');
 ok t_cmp($post->code, 405, 'POST: 405');
 ok t_cmp($post->header('Allow') // '', qr/\bGET\b/, 'Allow names GET');
@@ -193,3 +194,10 @@ ok t_cmp(GET('/approov-metrics-elsewhere')->code, 403,
 my (undef, $again) = scrape();
 ok t_cmp(requests($again)->{'valid enforce'},
          $after_requests->{'valid enforce'}, 'a scrape counts nothing');
+
+# Only where the operator puts it in a scope with Approov On is it checked.
+ok t_cmp(GET('/protected/approov-metrics')->code, 401,
+         'in a protected scope, without a token: 401');
+my $checked = get_with('/protected/approov-metrics', mint());
+ok t_cmp($checked->code . ' ' . ($checked->header('Content-Type') // ''),
+         "200 $content_type", 'with a valid one: the page');
