@@ -351,9 +351,13 @@ typedef struct {
     void (*samples)(metrics_page *page, const char *name);
 } metric_family;
 
-/* In the order of the page.  To add a family: a row here, and a callback
- * that reads its source (shared memory, a cache's statistics) without a
- * lock another request would wait on. */
+/* In the order of the page.  To add a family: a row here, a callback that
+ * reads its source without a lock another request would wait on (counters
+ * in shared memory read with apr_atomic_read64, as approov_read_counters
+ * does), a row in README's "Metrics for Prometheus" and a check in
+ * t/metrics.t.  A family per scope loops over page_scopes() and starts its
+ * labels with SCOPE_LABELS(scope).  A counter's name ends in _total.  A new
+ * outcome needs nothing here: approov_requests_total lists them all. */
 static const metric_family families[] = {
     { "approov_build_info", "gauge",
       "mod_approov's build: always 1, the version in a label",
