@@ -18,10 +18,13 @@ use Apache::TestUtil qw(t_cmp t_debug);
 use File::Temp qw(tempdir);
 use MIME::Base64 qw(encode_base64);
 use ApproovMint qw(%SECRET);
-use ApproovTest qw(outcome run_tool install_token signature_headers);
+use ApproovTest qw(outcome run_tool install_token signature_headers
+                   connection_open connection_outcome);
+use IO::Socket::INET ();
+use Time::HiRes qw(sleep);
 
 my $tool = $ENV{APPROOV_TEST_TOOL};
-plan tests => 40 + 33, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
+plan tests => 40 + 5 + 33 + 5, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
                               => $tool && -x $tool };
 
 # The secrets of t/conf/msgsig_account.conf.in and t/conf/account.env.
@@ -200,6 +203,23 @@ ok t_cmp(send_signed($path, $k1, signed($path, $k1, account => 'envfile')),
 ok t_cmp(send_signed($path, $k1, signed($path, $k1, account => 'k1')),
          '401 sig_bad_signature', 'env file: another secret');
 
+# ---- one connection: from the second request on, the connection's token
+# cache holds the token, and its mskid with it.
+{
+    my $conn = connection_open();
+    my $on_path = '/account/ok.txt';
+    my $on = sub {
+        return connection_outcome($conn, $on_path, 'Approov-Token' => $k1, @_);
+    };
+    for my $n (1 .. 3) {
+        ok t_cmp($on->(signed($on_path, $k1, account => 'k1')), '200 -',
+                 "one connection: signed request $n");
+    }
+    ok t_cmp($on->(signed($on_path, $k1, account => 'k2')),
+             '401 sig_bad_signature', 'one connection: then forged');
+    ok t_cmp($on->(), '401 sig_missing_headers', 'one connection: then unsigned');
+}
+
 # ---- start-up
 my $httpd = Apache::Test::vars('httpd');
 my $module = $ENV{APPROOV_TEST_MODULE};
@@ -219,14 +239,15 @@ sub write_file {
 }
 
 sub config {
-    my ($name, $body) = @_;
+    my ($name, $body, $port) = @_;
+    $port ||= 1;
     return write_file("$name.conf", <<"CONF");
 ServerRoot "$dir"
 DefaultRuntimeDir "$dir"
 PidFile "$dir/$name.pid"
 ErrorLog "$dir/$name.error_log"
 ServerName localhost
-Listen 127.0.0.1:1
+Listen 127.0.0.1:$port
 $mpm
 LoadModule authz_core_module "$modules_dir/mod_authz_core.so"
 LoadModule approov_module "$module"
@@ -304,4 +325,51 @@ for my $case (@cases) {
     ok t_cmp($status != 0 && $out !~ /Syntax OK/ ? 'refused' : "exit $status: $out",
              'refused', "$name: httpd -t fails");
     ok t_cmp($out, $_, "$name: the error says $_") for @$errors;
+}
+
+# ---- a real start with APPROOV_ACCOUNT_SIGNING_SECRET in httpd's
+# environment: it signs for any mskid where no scope sets a key.
+{
+    my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                     Listen => 1, ReuseAddr => 1)
+        or die "no free port: $!";
+    my $port = $sock->sockport;
+    close $sock;
+    mkdir "$dir/api";
+    write_file('api/ok.txt', "ok\n");
+    my $conf = config('start-env', "$on\n", $port);
+    my $pid_file = "$dir/start-env.pid";
+    my $run = sub {
+        my (@args) = @_;
+        local %ENV = %ENV;
+        delete $ENV{APPROOV_BASE64_SECRET};
+        $ENV{APPROOV_ACCOUNT_SIGNING_SECRET} = $ACCOUNT{envfile};
+        my $out = `"$httpd" -f "$conf" @args 2>&1`;
+        return ($? >> 8, $out);
+    };
+    my ($status, $out) = $run->('-k', 'start');
+    t_debug("start-env: exit $status: $out");
+    for (1 .. 100) { last if -s $pid_file; sleep 0.05 }
+    ok t_cmp($status, 0, 'process environment: httpd starts');
+    require LWP::UserAgent;
+    my $ua = LWP::UserAgent->new(timeout => 10);
+    my $url = "http://127.0.0.1:$port/api/ok.txt";
+    my $get = sub {
+        my ($token, $secret) = @_;
+        my @sig = map { /^([\w-]+):\s*(.*)$/ ? ($1, $2) : () } split /\n/,
+            run_tool('sign-request', '--account-key', $ACCOUNT{$secret},
+                     '--method', 'GET', '--url', $url,
+                     '--header', "Approov-Token: $token");
+        return $ua->get($url, 'Approov-Token' => $token, @sig)->code;
+    };
+    ok t_cmp($get->($k1, 'envfile'), 200, 'process environment: its secret signs');
+    ok t_cmp($get->($k3, 'envfile'), 200, 'process environment: for any mskid');
+    ok t_cmp($get->($k1, 'k1'), 401, 'process environment: another secret does not');
+    $run->('-k', 'stop');
+    for (1 .. 100) { last unless -e $pid_file; sleep 0.05 }
+    ok t_cmp(-e $pid_file ? 'running' : 'stopped', 'stopped', 'process environment: it stops');
+    if (-e $pid_file && open my $pf, '<', $pid_file) {
+        my $pid = <$pf>;
+        kill 'TERM', $1 if defined $pid && $pid =~ /^(\d+)/;
+    }
 }
