@@ -60,7 +60,8 @@ static const command_rec approov_cmds[] = {
                   approov_cmd_ApproovMessageSigning, NULL,
                   RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "Off (the default), IfPresent (check the install signature "
-                  "of tokens that carry ipk) or Required"),
+                  "of tokens that carry ipk, the account signature of those "
+                  "with mskid only) or Required"),
     AP_INIT_TAKE12("ApproovAccountSigningSecret",
                    approov_cmd_ApproovAccountSigningSecret, NULL,
                    RSRC_CONF | ACCESS_CONF,

@@ -52,7 +52,8 @@ typedef enum {
 
 /* The outcomes of a request check, for APPROOV_RESULT, the log and the
  * counters, including the glue's own (APPROOV_SIG_NO_IPK,
- * APPROOV_SIG_BODY_TOO_LARGE, APPROOV_BODY_ERROR): the one list in
+ * APPROOV_SIG_BODY_TOO_LARGE, APPROOV_BODY_ERROR, APPROOV_SIG_UNKNOWN_MSKID,
+ * APPROOV_SIG_NO_ACCOUNT_KEY, APPROOV_SIG_BAD_MSKID): the one list in
  * lib/approov_outcome.h. */
 
 
