@@ -60,7 +60,13 @@ static const command_rec approov_cmds[] = {
                   approov_cmd_ApproovMessageSigning, NULL,
                   RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "Off (the default), IfPresent (check the install signature "
-                  "of tokens that carry ipk) or Required"),
+                  "of tokens that carry ipk, the account signature of those "
+                  "with mskid only) or Required"),
+    AP_INIT_TAKE12("ApproovAccountSigningSecret",
+                   approov_cmd_ApproovAccountSigningSecret, NULL,
+                   RSRC_CONF | ACCESS_CONF,
+                   "The account message-signing secret, base64 or "
+                   "base64url, and the mskid it signs for if any"),
     AP_INIT_TAKE1("ApproovMessageSigningMaxAge", approov_cmd_signing_limit,
                   (void *)0, RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "Oldest accepted signature, seconds after its created "

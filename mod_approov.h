@@ -35,6 +35,7 @@
 APLOG_USE_MODULE(approov);
 
 #define SECRET_VARIABLE "APPROOV_BASE64_SECRET"
+#define ACCOUNT_SECRET_VARIABLE "APPROOV_ACCOUNT_SIGNING_SECRET"
 #define DEFAULT_TOKEN_HEADER "Approov-Token"
 #define KEY_FILE_MAX (64 * 1024)
 
@@ -52,7 +53,8 @@ typedef enum {
 
 /* The outcomes of a request check, for APPROOV_RESULT, the log and the
  * counters, including the glue's own (APPROOV_SIG_NO_IPK,
- * APPROOV_SIG_BODY_TOO_LARGE, APPROOV_BODY_ERROR): the one list in
+ * APPROOV_SIG_BODY_TOO_LARGE, APPROOV_BODY_ERROR, APPROOV_SIG_UNKNOWN_MSKID,
+ * APPROOV_SIG_NO_ACCOUNT_KEY, APPROOV_SIG_BAD_MSKID): the one list in
  * lib/approov_outcome.h. */
 
 
@@ -86,6 +88,10 @@ typedef struct {
     int signing_max_age;            /* seconds; -1 while unset */
     int signing_skew;               /* seconds; -1 while unset */
     apr_off_t signing_max_body;     /* bytes; -1 while unset */
+
+    /* Account message-signing keys (HS256, kid = mskid), or NULL. */
+    apr_array_header_t *account_keys;
+    key_rank_e account_key_rank;
 } approov_dir_conf;
 
 typedef struct {
@@ -99,6 +105,9 @@ typedef struct {
     /* APPROOV_BASE64_SECRET from httpd's environment, keyed at start-up
      * (one key, or NULL). */
     apr_array_header_t *environment_keys;
+    /* APPROOV_ACCOUNT_SIGNING_SECRET from httpd's environment, keyed at
+     * start-up (one key without an id, or NULL). */
+    apr_array_header_t *environment_account_keys;
 } approov_server_conf;
 
 /* ------------------------------------------------------------------ */
@@ -137,6 +146,10 @@ const char *approov_cmd_ApproovReportOnly(cmd_parms *cmd, void *dconf,
                                           int flag);
 const char *approov_cmd_ApproovMessageSigning(cmd_parms *cmd, void *dconf,
                                               const char *arg);
+const char *approov_cmd_ApproovAccountSigningSecret(cmd_parms *cmd,
+                                                   void *dconf,
+                                                   const char *arg,
+                                                   const char *mskid);
 /* ApproovMessageSigningMaxAge, ...ClockSkew, ...MaxBody (cmd->info 0-2) */
 const char *approov_cmd_signing_limit(cmd_parms *cmd, void *dconf,
                                       const char *arg);

@@ -161,39 +161,84 @@ static void describe_request(request_rec *r, const approov_dir_conf *conf,
     req->token_field = conf->header_name;
 }
 
+/* The scope's account keys, or the secret from httpd's environment; NULL
+ * when the scope has none. */
+static const apr_array_header_t *scope_account_keys(
+    request_rec *r, const approov_dir_conf *conf)
+{
+    const approov_server_conf *sconf;
+
+    if (conf->account_keys) {
+        return conf->account_keys;
+    }
+    sconf = ap_get_module_config(r->server->module_config, &approov_module);
+    return sconf->environment_account_keys;
+}
+
 /*
- * The install signature of a request with a valid token: its outcome, 0
- * for valid.  For APPROOV_BODY_ERROR, *status is httpd's status for the
- * client's failure.
+ * The message signature of a request with a valid token: its outcome, 0
+ * for valid (or nothing to check).  A token with ipk needs the install
+ * signature, whatever else it carries; one with mskid and no ipk the
+ * account signature by the key of that mskid; where the scope has no
+ * account key, mskid counts for nothing under IfPresent.  For
+ * APPROOV_BODY_ERROR, *status is httpd's status for the client's failure.
  */
 static int check_message_signature(request_rec *r,
                                    const approov_dir_conf *conf,
                                    const approov_token_t *token, int *status)
 {
     const cJSON *ipk = cJSON_GetObjectItemCaseSensitive(token->claims, "ipk");
+    const cJSON *mskid = NULL;
+    const apr_array_header_t *account_keys = NULL;
+    const approov_key_t *account_key = NULL;
     approov_msgsig_request_t req;
     approov_msgsig_t sig;
     approov_sig_result_e result;
     approov_digest_result_e digest;
+    apr_int64_t max_age = conf->signing_max_age >= 0
+                          ? conf->signing_max_age : SIGNING_MAX_AGE_DEFAULT;
+    apr_int64_t skew = conf->signing_skew >= 0 ? conf->signing_skew
+                                               : SIGNING_SKEW_DEFAULT;
     const char *body;
     apr_size_t len;
     int rv;
 
     if (!ipk) {
-        return conf->signing == SIGNING_REQUIRED ? APPROOV_SIG_NO_IPK : 0;
+        mskid = cJSON_GetObjectItemCaseSensitive(token->claims, "mskid");
+        if (!mskid) {
+            return conf->signing == SIGNING_REQUIRED ? APPROOV_SIG_NO_IPK : 0;
+        }
+        if (!cJSON_IsString(mskid)) {
+            return APPROOV_SIG_BAD_MSKID;
+        }
+        account_keys = scope_account_keys(r, conf);
+        if (!account_keys || !account_keys->nelts) {
+            return conf->signing == SIGNING_REQUIRED
+                   ? APPROOV_SIG_NO_ACCOUNT_KEY : 0;
+        }
+        account_key = approov_msgsig_account_key(
+            (const approov_key_t *const *)account_keys->elts,
+            account_keys->nelts, mskid->valuestring);
+        if (!account_key) {
+            return APPROOV_SIG_UNKNOWN_MSKID;
+        }
     }
-    if (!cJSON_IsString(ipk)) {
+    else if (!cJSON_IsString(ipk)) {
         return APPROOV_SIG_BAD_IPK;
     }
     describe_request(r, conf, &req);
-    result = approov_msgsig_verify(
-        r->pool, &req, apr_table_get(r->headers_in, "Signature-Input"),
-        apr_table_get(r->headers_in, "Signature"), ipk->valuestring,
-        r->request_time,
-        conf->signing_max_age >= 0 ? conf->signing_max_age
-                                   : SIGNING_MAX_AGE_DEFAULT,
-        conf->signing_skew >= 0 ? conf->signing_skew : SIGNING_SKEW_DEFAULT,
-        &sig);
+    if (account_key) {
+        result = approov_msgsig_verify_account(
+            r->pool, &req, apr_table_get(r->headers_in, "Signature-Input"),
+            apr_table_get(r->headers_in, "Signature"), account_key,
+            r->request_time, max_age, skew, &sig);
+    }
+    else {
+        result = approov_msgsig_verify(
+            r->pool, &req, apr_table_get(r->headers_in, "Signature-Input"),
+            apr_table_get(r->headers_in, "Signature"), ipk->valuestring,
+            r->request_time, max_age, skew, &sig);
+    }
     if (result != APPROOV_SIG_VALID) {
         return result;
     }

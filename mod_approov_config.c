@@ -71,6 +71,14 @@ void *approov_merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf)
                                                  : base->signing_skew;
     conf->signing_max_body = add->signing_max_body != -1
                              ? add->signing_max_body : base->signing_max_body;
+    if (add->account_keys) {
+        conf->account_keys = add->account_keys;
+        conf->account_key_rank = add->account_key_rank;
+    }
+    else {
+        conf->account_keys = base->account_keys;
+        conf->account_key_rank = base->account_key_rank;
+    }
     return conf;
 }
 
@@ -299,6 +307,37 @@ static void warn_if_world_readable(cmd_parms *cmd, const char *path)
     }
 }
 
+/* The account secret of an env file, which is optional there: set exactly
+ * once, or not at all.  The file parsed already (its token secret was
+ * found), so the only other answers are "not set" and "set twice". */
+static const char *account_key_from_env_file(cmd_parms *cmd,
+                                             approov_dir_conf *conf,
+                                             const char *path)
+{
+    approov_key_t *key;
+    const char *value, *err;
+
+    err = approov_env_file_lookup(cmd->temp_pool, path,
+                                  ACCOUNT_SECRET_VARIABLE, &value);
+    if (err) {
+        return strcmp(err, apr_psprintf(cmd->temp_pool, "%s: %s is not set",
+                                        path, ACCOUNT_SECRET_VARIABLE))
+               ? err : NULL;
+    }
+    err = key_from_base64(cmd->pool, value, &key);
+    OPENSSL_cleanse((char *)value, strlen(value));
+    if (err) {
+        return apr_pstrcat(cmd->pool, path, ": " ACCOUNT_SECRET_VARIABLE ": ",
+                           err, NULL);
+    }
+    /* Keys from directives in the same scope take precedence. */
+    if (conf->account_key_rank != KEY_DIRECTIVE) {
+        conf->account_keys = one_key(cmd->pool, key);
+        conf->account_key_rank = KEY_ENV_FILE;
+    }
+    return NULL;
+}
+
 const char *approov_cmd_ApproovEnvFile(cmd_parms *cmd, void *dconf,
                                        const char *arg)
 {
@@ -325,6 +364,9 @@ const char *approov_cmd_ApproovEnvFile(cmd_parms *cmd, void *dconf,
         OPENSSL_cleanse((char *)value, strlen(value));
     }
     if (err) {
+        return apr_pstrcat(cmd->pool, "ApproovEnvFile: ", err, NULL);
+    }
+    if ((err = account_key_from_env_file(cmd, conf, path)) != NULL) {
         return apr_pstrcat(cmd->pool, "ApproovEnvFile: ", err, NULL);
     }
     warn_if_world_readable(cmd, path);
@@ -354,6 +396,52 @@ const char *approov_cmd_ApproovTokenHeader(cmd_parms *cmd, void *dconf,
     conf->header_name = name;
     conf->header_prefix = prefix ? prefix : "";
     conf->header_prefix_len = strlen(conf->header_prefix);
+    return NULL;
+}
+
+/* An account key of a directive, where it replaces one from an env file.
+ * Two keys with one mskid (or two without) are refused: a token could not
+ * say which it means. */
+const char *approov_cmd_ApproovAccountSigningSecret(cmd_parms *cmd,
+                                                   void *dconf,
+                                                   const char *arg,
+                                                   const char *mskid)
+{
+    approov_dir_conf *conf = dconf;
+    approov_key_t *key;
+    const char *err;
+    int i;
+
+    REFUSE_IN_LIMIT(cmd);
+    if (mskid && !*mskid) {
+        return "ApproovAccountSigningSecret: the mskid, when given, must "
+               "not be empty";
+    }
+    if ((err = key_from_base64(cmd->pool, arg, &key)) != NULL) {
+        return apr_pstrcat(cmd->pool, "ApproovAccountSigningSecret: ", err,
+                           NULL);
+    }
+    approov_key_set_kid(cmd->pool, key, mskid);
+    if (conf->account_key_rank != KEY_DIRECTIVE) {
+        conf->account_keys = apr_array_make(cmd->pool, 2, sizeof(key));
+        conf->account_key_rank = KEY_DIRECTIVE;
+    }
+    for (i = 0; i < conf->account_keys->nelts; i++) {
+        const char *other =
+            approov_key_kid(APPROOV_KEY_AT(conf->account_keys, i));
+
+        if ((!mskid && !other)
+            || (mskid && other && strcmp(mskid, other) == 0)) {
+            return mskid ? apr_psprintf(cmd->pool,
+                                        "ApproovAccountSigningSecret: a key "
+                                        "with mskid '%s' is already "
+                                        "configured in this scope", mskid)
+                         : "ApproovAccountSigningSecret: a key without an "
+                           "mskid is already configured in this scope: give "
+                           "each key its mskid";
+        }
+    }
+    *(approov_key_t **)apr_array_push(conf->account_keys) = key;
     return NULL;
 }
 
@@ -595,10 +683,13 @@ int approov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     const char *text = getenv(SECRET_VARIABLE);
     apr_array_header_t *environment_keys = NULL;
     const char *environment_error = NULL;
+    const char *account_text = getenv(ACCOUNT_SECRET_VARIABLE);
+    apr_array_header_t *account_keys = NULL;
+    const char *account_error = NULL;
     const approov_server_conf *main_sconf =
         ap_get_module_config(main_server->module_config, &approov_module);
     server_rec *s;
-    int failed = 0, i;
+    int failed = 0, account_error_reported = 0, i;
 
     (void)plog;
     if (text && *text) {
@@ -607,6 +698,14 @@ int approov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         environment_error = key_from_base64(pconf, text, &key);
         if (!environment_error) {
             environment_keys = one_key(pconf, key);
+        }
+    }
+    if (account_text && *account_text) {
+        approov_key_t *key;
+
+        account_error = key_from_base64(pconf, account_text, &key);
+        if (!account_error) {
+            account_keys = one_key(pconf, key);
         }
     }
 
@@ -619,8 +718,21 @@ int approov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
             (approov_dir_conf **)sconf->enabled_confs->elts;
 
         sconf->environment_keys = environment_keys;
+        sconf->environment_account_keys = account_keys;
         for (i = 0; i < sconf->enabled_confs->nelts; i++) {
             const approov_dir_conf *conf = confs[i];
+
+            /* An unusable account secret fails closed where it is the only
+             * one an Approov On could use. */
+            if (account_error && !conf->account_keys
+                && !server_dconf->account_keys) {
+                ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                             "Approov On at %s: " ACCOUNT_SECRET_VARIABLE
+                             " in httpd's environment is unusable: %s",
+                             conf->enabled_at, account_error);
+                failed = 1;
+                account_error_reported = 1;
+            }
 
             if (conf->keys || server_dconf->keys || environment_keys) {
                 continue;
@@ -650,6 +762,11 @@ int approov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
             }
             failed = 1;
         }
+    }
+    if (account_error && !account_error_reported) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server,
+                     ACCOUNT_SECRET_VARIABLE " in httpd's environment is "
+                     "ignored: %s", account_error);
     }
     if (environment_error && !failed) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server,

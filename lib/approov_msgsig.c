@@ -1,8 +1,9 @@
 /*
- * approov_msgsig.c: Approov installation message signatures, RFC 9421
- * ecdsa-p256-sha256, and RFC 9530 Content-Digest (see approov_msgsig.h).
+ * approov_msgsig.c: Approov installation (RFC 9421 ecdsa-p256-sha256) and
+ * account (hmac-sha256) message signatures, and RFC 9530 Content-Digest
+ * (see approov_msgsig.h).
  *
- * Only APR, OpenSSL and approov_sfv here: no httpd header.
+ * Only APR, OpenSSL and the core's lower layers here: no httpd header.
  */
 
 /* The EC_KEY and ECDSA_do_verify API, deprecated in OpenSSL 3, verifies a
@@ -28,6 +29,7 @@
 #include <openssl/x509.h>
 
 #include "approov_base64.h"
+#include "approov_keys.h"
 #include "approov_msgsig.h"
 
 typedef struct {
@@ -819,17 +821,19 @@ done:
  * overflow (created and expires are at most 15 digits). */
 #define SECONDS_CAP (APR_INT64_C(1) << 40)
 
-approov_sig_result_e approov_msgsig_verify(apr_pool_t *p,
-                                           const approov_msgsig_request_t *req,
-                                           const char *signature_input,
-                                           const char *signature,
-                                           const char *ipk_base64,
-                                           apr_time_t now,
-                                           apr_int64_t max_age_seconds,
-                                           apr_int64_t skew_seconds,
-                                           approov_msgsig_t *out)
+/* Every rule of the profile for the member of label, up to the signature
+ * base (out->signature_base, out->signature): all but the signature check
+ * itself, which is the label's algorithm's. */
+static approov_sig_result_e check_member(apr_pool_t *p,
+                                         const approov_msgsig_request_t *req,
+                                         const char *signature_input,
+                                         const char *signature,
+                                         const char *label, const char *alg,
+                                         apr_time_t now,
+                                         apr_int64_t max_age_seconds,
+                                         apr_int64_t skew_seconds,
+                                         approov_msgsig_t *out)
 {
-    approov_msgsig_t local;
     approov_sfv_dict_t input_dict, sig_dict;
     const approov_sfv_entry_t *entry;
     const approov_sfv_member_t *m, *sm;
@@ -840,23 +844,17 @@ approov_sig_result_e approov_msgsig_verify(apr_pool_t *p,
     int i, has_method = 0, has_target = 0, has_token = 0;
     int alg_not_string = 0;
 
-    if (!out) {
-        out = &local;
-    }
-    memset(out, 0, sizeof(*out));
-
     if (!signature_input || !*signature_input || !signature || !*signature) {
         return APPROOV_SIG_MISSING_HEADERS;
     }
 
     /* Signature-Input: a strict Dictionary without repeated keys, whose
-     * install member is an Inner List of Strings with well-typed
+     * member of the label is an Inner List of Strings with well-typed
      * parameters, none repeated. */
     if (approov_sfv_parse_dict(p, signature_input, strlen(signature_input),
                                &input_dict) != APPROOV_SFV_OK
         || input_dict.duplicates
-        || !(entry = approov_sfv_dict_find(&input_dict,
-                                           APPROOV_MSGSIG_LABEL))
+        || !(entry = approov_sfv_dict_find(&input_dict, label))
         || !entry->value.is_inner_list
         || entry->value.params.duplicates) {
         return APPROOV_SIG_BAD_SIGNATURE_INPUT;
@@ -899,13 +897,13 @@ approov_sig_result_e approov_msgsig_verify(apr_pool_t *p,
         }
     }
 
-    /* Signature: a strict Dictionary without repeated keys, whose install
-     * member is a Byte Sequence (iOS SDK) or a String (Android SDK) of
+    /* Signature: a strict Dictionary without repeated keys, whose member of
+     * the label is a Byte Sequence (iOS SDK) or a String (Android SDK) of
      * padded standard base64, without parameters. */
     if (approov_sfv_parse_dict(p, signature, strlen(signature), &sig_dict)
             != APPROOV_SFV_OK
         || sig_dict.duplicates
-        || !(entry = approov_sfv_dict_find(&sig_dict, APPROOV_MSGSIG_LABEL))
+        || !(entry = approov_sfv_dict_find(&sig_dict, label))
         || entry->value.is_inner_list || entry->value.params.count) {
         return APPROOV_SIG_BAD_SIGNATURE_HEADER;
     }
@@ -929,7 +927,7 @@ approov_sig_result_e approov_msgsig_verify(apr_pool_t *p,
     }
 
     if (alg_not_string
-        || (out->alg && strcmp(out->alg, APPROOV_MSGSIG_ALG) != 0)) {
+        || (out->alg && strcmp(out->alg, alg) != 0)) {
         return APPROOV_SIG_BAD_ALG;
     }
 
@@ -967,10 +965,103 @@ approov_sig_result_e approov_msgsig_verify(apr_pool_t *p,
         return APPROOV_SIG_EXPIRED;
     }
 
-    if ((rv = build_base(p, req, m, out)) != APPROOV_SIG_VALID) {
+    return build_base(p, req, m, out);
+}
+
+approov_sig_result_e approov_msgsig_verify(apr_pool_t *p,
+                                           const approov_msgsig_request_t *req,
+                                           const char *signature_input,
+                                           const char *signature,
+                                           const char *ipk_base64,
+                                           apr_time_t now,
+                                           apr_int64_t max_age_seconds,
+                                           apr_int64_t skew_seconds,
+                                           approov_msgsig_t *out)
+{
+    approov_msgsig_t local;
+    approov_sig_result_e rv;
+
+    if (!out) {
+        out = &local;
+    }
+    memset(out, 0, sizeof(*out));
+    rv = check_member(p, req, signature_input, signature,
+                      APPROOV_MSGSIG_LABEL, APPROOV_MSGSIG_ALG, now,
+                      max_age_seconds, skew_seconds, out);
+    if (rv != APPROOV_SIG_VALID) {
         return rv;
     }
     return approov_msgsig_verify_p256(p, ipk_base64, out->signature_base,
+                                      strlen(out->signature_base),
+                                      out->signature, out->signature_len);
+}
+
+/* ------------------------------------------------------------------ */
+/* account signatures: hmac-sha256                                     */
+
+approov_sig_result_e approov_msgsig_verify_hmac(const approov_key_t *key,
+                                                const char *base,
+                                                apr_size_t base_len,
+                                                const unsigned char *sig,
+                                                apr_size_t sig_len)
+{
+    unsigned char mac[64];
+    int equal;
+
+    /* The key's digest states were prepared at start-up: no fetch here. */
+    if (!key || !sig || sig_len != APPROOV_MSGSIG_HMAC_LEN
+        || approov_key_alg(key) != APPROOV_ALG_HS256
+        || approov_key_mac(key, base, base_len, mac)
+           != APPROOV_MSGSIG_HMAC_LEN) {
+        return APPROOV_SIG_BAD_SIGNATURE;
+    }
+    equal = CRYPTO_memcmp(mac, sig, APPROOV_MSGSIG_HMAC_LEN) == 0;
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return equal ? APPROOV_SIG_VALID : APPROOV_SIG_BAD_SIGNATURE;
+}
+
+const approov_key_t *approov_msgsig_account_key(
+    const approov_key_t *const *keys, int nkeys, const char *mskid)
+{
+    const approov_key_t *without_id = NULL;
+    int i;
+
+    if (!mskid) {
+        return NULL;
+    }
+    for (i = 0; i < nkeys; i++) {
+        const char *id = approov_key_kid(keys[i]);
+
+        if (!id) {
+            without_id = keys[i];
+        }
+        else if (strcmp(id, mskid) == 0) {
+            return keys[i];
+        }
+    }
+    return without_id;
+}
+
+approov_sig_result_e approov_msgsig_verify_account(
+    apr_pool_t *p, const approov_msgsig_request_t *req,
+    const char *signature_input, const char *signature,
+    const approov_key_t *key, apr_time_t now, apr_int64_t max_age_seconds,
+    apr_int64_t skew_seconds, approov_msgsig_t *out)
+{
+    approov_msgsig_t local;
+    approov_sig_result_e rv;
+
+    if (!out) {
+        out = &local;
+    }
+    memset(out, 0, sizeof(*out));
+    rv = check_member(p, req, signature_input, signature,
+                      APPROOV_MSGSIG_ACCOUNT_LABEL, APPROOV_MSGSIG_ACCOUNT_ALG,
+                      now, max_age_seconds, skew_seconds, out);
+    if (rv != APPROOV_SIG_VALID) {
+        return rv;
+    }
+    return approov_msgsig_verify_hmac(key, out->signature_base,
                                       strlen(out->signature_base),
                                       out->signature, out->signature_len);
 }

@@ -1,16 +1,19 @@
 /*
  * approov_msgsig.h: verification of Approov installation message
- * signatures (RFC 9421 HTTP Message Signatures, ecdsa-p256-sha256) and of
- * Content-Digest (RFC 9530).
+ * signatures (RFC 9421 HTTP Message Signatures, label install,
+ * ecdsa-p256-sha256), of account message signatures (label account,
+ * hmac-sha256) and of Content-Digest (RFC 9530).
  *
  * Depends on APR, OpenSSL and approov_sfv only: no httpd header.  The httpd
  * glue fills an approov_msgsig_request_t from the request_rec and passes
  * the raw Signature-Input and Signature field values with the ipk claim of
  * the (already verified) Approov token.
  *
- * Contract: approov_msgsig_verify() returns exactly one result code.
- * APPROOV_SIG_VALID is the only code that means "signed by the key in
- * ipk"; every other code names the first rule the request broke.  The
+ * Contract: approov_msgsig_verify() (approov_msgsig_verify_account())
+ * returns exactly one result code.  APPROOV_SIG_VALID is the only code
+ * that means "signed by the key in ipk" ("signed by the account key the
+ * token's mskid names"); every other code names the first rule the request
+ * broke.  The
  * rules are checked in the order the codes are listed below, except that
  * the per-component rules run component by component in covered order:
  * UNKNOWN_COMPONENT, DUPLICATE_COMPONENT and BAD_SIGNATURE_INPUT (for a
@@ -18,14 +21,21 @@
  * BAD_COMPONENT_VALUE in a later one.
  *
  * Profile (what the Approov SDKs send, and what is refused):
- *  - Only the Signature-Input / Signature member labelled "install" is
- *    verified; other members are parsed (strictly) and otherwise ignored.
- *    A key repeated in either field refuses the request.
+ *  - Only the Signature-Input / Signature member of the label being
+ *    checked ("install", or "account" for approov_msgsig_verify_account())
+ *    is verified; every other member, the other Approov label included, is
+ *    parsed (both fields must be strict Dictionaries) and otherwise
+ *    ignored: a request may carry both labels, and intermediaries may add
+ *    signatures of their own.  A key repeated in either field refuses the
+ *    request.  The label is not part of the signature base (RFC 9421), so
+ *    each label's algorithm is what keeps a signature from being replayed
+ *    under the other: an alg parameter of the other algorithm is
+ *    APPROOV_SIG_BAD_ALG, and the signature lengths differ (64 and 32).
  *  - The covered components must include "@method", "@target-uri" or
  *    "@path", and the token header (approov-token unless the view names
  *    another).
  *  - created is required; expires is honoured; alg, when present, must be
- *    "ecdsa-p256-sha256"; nonce, keyid and tag must be Strings when
+ *    "ecdsa-p256-sha256" (install) or "hmac-sha256" (account); nonce, keyid and tag must be Strings when
  *    present; any other signature parameter is carried into the signature
  *    base (and so signed) but not interpreted.
  *  - Derived components supported: @method, @target-uri, @authority,
@@ -41,8 +51,9 @@
  *    APPROOV_SIG_UNKNOWN_COMPONENT.  A field component name must be a
  *    lowercase field name.
  *
- * Layer 2 of the core (see lib/README.md): includes approov_outcome.h
- * and approov_sfv.h; approov_msgsig.c also approov_base64.h.
+ * Layer 3 of the core (see lib/README.md): includes approov_outcome.h,
+ * approov_sfv.h and approov_keys.h (the account keys are its prepared
+ * HMAC keys); approov_msgsig.c also approov_base64.h.
  */
 #ifndef APPROOV_MSGSIG_H
 #define APPROOV_MSGSIG_H
@@ -51,6 +62,7 @@
 #include <apr_tables.h>
 #include <apr_time.h>
 
+#include "approov_keys.h"
 #include "approov_outcome.h"
 #include "approov_sfv.h"
 
@@ -59,6 +71,13 @@
 
 /* The only alg value accepted. */
 #define APPROOV_MSGSIG_ALG "ecdsa-p256-sha256"
+
+/* The account signature's member, and its only alg (RFC 9421 3.3.3). */
+#define APPROOV_MSGSIG_ACCOUNT_LABEL "account"
+#define APPROOV_MSGSIG_ACCOUNT_ALG "hmac-sha256"
+
+/* An hmac-sha256 signature's length, in bytes. */
+#define APPROOV_MSGSIG_HMAC_LEN 32
 
 /* The token header required among the covered components by default. */
 #define APPROOV_MSGSIG_TOKEN_FIELD "approov-token"
@@ -169,6 +188,31 @@ approov_sig_result_e approov_msgsig_verify(apr_pool_t *p,
                                            approov_msgsig_t *out);
 
 /*
+ * Verify the "account" signature of a request whose token carries the
+ * mskid claim, by the account key of that id (RFC 9421 hmac-sha256).
+ *   key: the account key the glue chose with approov_msgsig_account_key(),
+ *       an HS256 key of approov_key_hmac() (NULL: APPROOV_SIG_BAD_SIGNATURE).
+ * The same rules, in the same order, as approov_msgsig_verify() with the
+ * account member and alg "hmac-sha256"; the MAC is compared in constant
+ * time.  Other arguments and out as for approov_msgsig_verify().
+ */
+approov_sig_result_e approov_msgsig_verify_account(
+    apr_pool_t *p, const approov_msgsig_request_t *req,
+    const char *signature_input, const char *signature,
+    const approov_key_t *key, apr_time_t now, apr_int64_t max_age_seconds,
+    apr_int64_t skew_seconds, approov_msgsig_t *out);
+
+/*
+ * The account key for a token's mskid among a scope's keys (HS256 keys
+ * whose kid, approov_key_kid(), is their mskid, or NULL for a key given
+ * without one): the key whose id equals mskid; failing that, the one key
+ * without an id (a secret from an env file or the environment, which
+ * carries none); failing that NULL (the glue's sig_unknown_mskid).
+ */
+const approov_key_t *approov_msgsig_account_key(
+    const approov_key_t *const *keys, int nkeys, const char *mskid);
+
+/*
  * Building blocks, for the tests and tools (req and out must not be NULL).
  *
  * approov_msgsig_signature_base(): check the covered components of one
@@ -190,6 +234,18 @@ approov_sig_result_e approov_msgsig_signature_base(
  */
 approov_sig_result_e approov_msgsig_verify_p256(apr_pool_t *p,
                                                 const char *ipk_base64,
+                                                const char *base,
+                                                apr_size_t base_len,
+                                                const unsigned char *sig,
+                                                apr_size_t sig_len);
+
+/*
+ * hmac-sha256 (RFC 9421 section 3.3.3) with a prepared HS256 key (see
+ * approov_key_hmac()): APPROOV_SIG_VALID, or APPROOV_SIG_BAD_SIGNATURE for
+ * a signature that is not the 32-byte MAC of the base (compared with
+ * CRYPTO_memcmp) or a key that is not HS256.
+ */
+approov_sig_result_e approov_msgsig_verify_hmac(const approov_key_t *key,
                                                 const char *base,
                                                 apr_size_t base_len,
                                                 const unsigned char *sig,

@@ -55,13 +55,14 @@
     X(APPROOV_SIG_MISSING_HEADERS, "sig_missing_headers", \
       "Signature or Signature-Input absent or empty") \
     X(APPROOV_SIG_BAD_SIGNATURE_INPUT, "sig_bad_signature_input", \
-      "Signature-Input not a strict Dictionary with one install Inner " \
-      "List of Strings and well-formed parameters") \
+      "Signature-Input not a strict Dictionary with one install (or " \
+      "account) Inner List of Strings and well-formed parameters") \
     X(APPROOV_SIG_BAD_SIGNATURE_HEADER, "sig_bad_signature_header", \
-      "Signature not a strict Dictionary with one install Byte Sequence " \
-      "or String of padded base64") \
+      "Signature not a strict Dictionary with one install (or account) " \
+      "Byte Sequence or String of padded base64") \
     X(APPROOV_SIG_BAD_ALG, "sig_bad_alg", \
-      "alg present and not ecdsa-p256-sha256") \
+      "alg present and not ecdsa-p256-sha256 (install) or hmac-sha256 " \
+      "(account)") \
     X(APPROOV_SIG_UNKNOWN_COMPONENT, "sig_unknown_component", \
       "a derived component or component parameter not supported") \
     X(APPROOV_SIG_DUPLICATE_COMPONENT, "sig_duplicate_component", \
@@ -84,7 +85,8 @@
     X(APPROOV_SIG_BAD_IPK, "sig_bad_ipk", \
       "ipk not padded standard base64 of a DER P-256 public key") \
     X(APPROOV_SIG_BAD_SIGNATURE, "sig_bad_signature", \
-      "not 64 bytes r||s, or not valid") \
+      "not 64 bytes r||s (install) or a 32-byte MAC (account), or not " \
+      "valid") \
     /* Content-Digest (approov_msgsig.h) */ \
     X(APPROOV_DIGEST_MISSING, "digest_missing", "no header, or an empty one") \
     X(APPROOV_DIGEST_MALFORMED, "digest_malformed", \
@@ -100,6 +102,13 @@
       "the signed body is over ApproovMessageSigningMaxBody") \
     X(APPROOV_BODY_ERROR, "body_error", \
       "httpd failed to read the signed body") \
+    X(APPROOV_SIG_UNKNOWN_MSKID, "sig_unknown_mskid", \
+      "the token's mskid names no configured account key") \
+    X(APPROOV_SIG_NO_ACCOUNT_KEY, "sig_no_account_key", \
+      "ApproovMessageSigning Required, a token with mskid and no ipk, and " \
+      "no account key configured") \
+    X(APPROOV_SIG_BAD_MSKID, "sig_bad_mskid", \
+      "the token's mskid (and no ipk) is not a string") \
     APPROOV_TEST_OUTCOMES(X)
 
 /* A test build (-DAPPROOV_TEST_EXTRA_OUTCOMES=N, N <= 4) has N more

@@ -10,8 +10,8 @@
 LAYERS='
 0 outcome base64 envfile
 1 json sfv claims
-2 keys msgsig
-3 token
+2 keys
+3 token msgsig
 4 token_cache mint
 '
 set -u

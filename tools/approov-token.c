@@ -13,8 +13,10 @@
 #include <apr_tables.h>
 #include <apr_time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
@@ -36,7 +38,8 @@ static const char usage[] =
 "                            [--exp-in SECONDS] [--claim NAME=STRING]...\n"
 "                            [--claim NAME:=JSON]... [--bind-header VALUE]...\n"
 "                            [--kid KID] [--install-key PEM]\n"
-"       approov-token sign-request --install-key PEM --method METHOD --url URL\n"
+"       approov-token sign-request [--install-key PEM] [--account-key BASE64]\n"
+"                            --method METHOD --url URL\n"
 "                            [--header 'NAME: VALUE']... [--body TEXT]\n"
 "                            [--cover COMPONENT]... [--created EPOCH]\n"
 "                            [--expires EPOCH] [--no-alg] [--as-string]\n"
@@ -59,8 +62,10 @@ static const char usage[] =
 "--install-key puts the public half of a P-256 key in the ipk claim.\n"
 "\n"
 "sign-request prints the Signature-Input and Signature headers (and, with\n"
-"--body, Content-Digest) that sign a request with the install key, as the\n"
-"Approov SDK does (RFC 9421, label install, ecdsa-p256-sha256). It covers\n"
+"--body, Content-Digest) that sign a request with the install key (label\n"
+"install, ecdsa-p256-sha256), the account message-signing secret (label\n"
+"account, hmac-sha256; base64 or base64url, as exported) or both, as the\n"
+"Approov SDK does (RFC 9421). It covers\n"
 "@method, @target-uri and approov-token (and content-digest with --body)\n"
 "unless --cover names the components; created defaults to now.\n"
 "\n"
@@ -369,17 +374,62 @@ static void split_url(apr_pool_t *p, const char *url,
     req->target_uri = url;
 }
 
-static int sign_request(apr_pool_t *p, int argc, const char *const *argv)
+/* The member of label for Signature-Input, with its parameters: the
+ * covered components, created, expires, and the label's alg. */
+static const char *member_input(apr_pool_t *p, const char *label,
+                                const char *alg,
+                                const apr_array_header_t *cover,
+                                apr_int64_t created, apr_int64_t expires,
+                                int with_alg)
 {
-    const char *key_path = NULL, *body = NULL, *params, *input, *sig_b64;
-    apr_int64_t created = apr_time_sec(apr_time_now()), expires = -1;
-    apr_array_header_t *cover = apr_array_make(p, 4, sizeof(const char *));
-    apr_table_t *headers = apr_table_make(p, 4);
-    approov_msgsig_request_t req;
+    const char *params = "";
+    int i;
+
+    for (i = 0; i < cover->nelts; i++) {
+        params = apr_pstrcat(p, params, i ? " " : "", "\"",
+                             APR_ARRAY_IDX(cover, i, const char *), "\"",
+                             NULL);
+    }
+    params = apr_psprintf(p, "(%s);created=%" APR_INT64_T_FMT, params,
+                          created);
+    if (expires >= 0) {
+        params = apr_psprintf(p, "%s;expires=%" APR_INT64_T_FMT, params,
+                              expires);
+    }
+    if (with_alg) {
+        params = apr_pstrcat(p, params, ";alg=\"", alg, "\"", NULL);
+    }
+    return apr_pstrcat(p, label, "=", params, NULL);
+}
+
+/* The signature base of the one member of input. */
+static const char *member_base(apr_pool_t *p,
+                               const approov_msgsig_request_t *req,
+                               const char *input)
+{
     approov_sfv_dict_t dict;
     approov_msgsig_t out;
     approov_sig_result_e result;
-    int as_string = 0, with_alg = 1, i;
+
+    if (approov_sfv_parse_dict(p, input, strlen(input), &dict)
+        != APPROOV_SFV_OK || dict.count != 1) {
+        die("the covered components do not make a valid Signature-Input");
+    }
+    memset(&out, 0, sizeof(out));
+    result = approov_msgsig_signature_base(p, req, &dict.entries[0].value,
+                                           &out);
+    if (result != APPROOV_SIG_VALID) {
+        die(apr_psprintf(p, "cannot build the signature base: %s",
+                         approov_sig_result_name(result)));
+    }
+    return out.signature_base;
+}
+
+/* ecdsa-p256-sha256 with the install key (a PEM private key file): the
+ * signature as r||s in padded base64. */
+static const char *install_signature(apr_pool_t *p, const char *key_path,
+                                     const char *base)
+{
     EVP_PKEY *pkey;
     EVP_MD_CTX *ctx;
     unsigned char der[128], raw[64];
@@ -387,11 +437,70 @@ static int sign_request(apr_pool_t *p, int argc, const char *const *argv)
     const unsigned char *d;
     ECDSA_SIG *es;
 
+    pkey = read_private_key(p, key_path);
+    ctx = EVP_MD_CTX_new();
+    if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pkey) != 1
+        || EVP_DigestSign(ctx, der, &der_len, (const unsigned char *)base,
+                          strlen(base)) != 1) {
+        die("cannot sign with the install key (an EC P-256 private key)");
+    }
+    d = der;
+    es = d2i_ECDSA_SIG(NULL, &d, (long)der_len);
+    if (!es || BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, 32) != 32
+        || BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32) != 32) {
+        die("the install key is not a P-256 key");
+    }
+    ECDSA_SIG_free(es);
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(pkey);
+    return approov_b64_encode(p, raw, sizeof(raw));
+}
+
+/* hmac-sha256 (RFC 9421 3.3.3) with the account secret (base64 or
+ * base64url, at least 32 bytes, as the module requires), by OpenSSL's
+ * HMAC(): the MAC in padded base64. */
+static const char *account_signature(apr_pool_t *p, const char *secret,
+                                     const char *base)
+{
+    unsigned char *bytes, mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    apr_size_t len;
+    const char *err = approov_decode_secret(p, secret, &bytes, &len);
+
+    if (err) {
+        die(apr_pstrcat(p, "--account-key: ", err, NULL));
+    }
+    if (len < APPROOV_SECRET_MIN_LEN || len > APPROOV_SECRET_MAX_LEN) {
+        die(apr_psprintf(p, "--account-key: the decoded secret is %"
+                         APR_SIZE_T_FMT " bytes long: it must be %d to %d",
+                         len, APPROOV_SECRET_MIN_LEN, APPROOV_SECRET_MAX_LEN));
+    }
+    if (!HMAC(EVP_sha256(), bytes, (int)len, (const unsigned char *)base,
+              strlen(base), mac, &mac_len)) {
+        die("--account-key: HMAC failed");
+    }
+    OPENSSL_cleanse(bytes, len);
+    return approov_b64_encode(p, mac, mac_len);
+}
+
+static int sign_request(apr_pool_t *p, int argc, const char *const *argv)
+{
+    const char *key_path = NULL, *account_key = NULL, *body = NULL;
+    const char *inputs = NULL, *sigs = NULL;
+    apr_int64_t created = apr_time_sec(apr_time_now()), expires = -1;
+    apr_array_header_t *cover = apr_array_make(p, 4, sizeof(const char *));
+    apr_table_t *headers = apr_table_make(p, 4);
+    approov_msgsig_request_t req;
+    int as_string = 0, with_alg = 1, i;
+
     memset(&req, 0, sizeof(req));
     for (i = 2; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--install-key")) {
             key_path = next_arg(argc, argv, &i);
+        }
+        else if (!strcmp(arg, "--account-key")) {
+            account_key = next_arg(argc, argv, &i);
         }
         else if (!strcmp(arg, "--method")) {
             req.method = next_arg(argc, argv, &i);
@@ -432,8 +541,9 @@ static int sign_request(apr_pool_t *p, int argc, const char *const *argv)
                              "--help)", arg));
         }
     }
-    if (!key_path || !req.method || !req.target_uri) {
-        die("sign-request needs --install-key, --method and --url");
+    if ((!key_path && !account_key) || !req.method || !req.target_uri) {
+        die("sign-request needs --install-key or --account-key (or both), "
+            "--method and --url");
     }
     if (body) {
         unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -454,59 +564,32 @@ static int sign_request(apr_pool_t *p, int argc, const char *const *argv)
             *(const char **)apr_array_push(cover) = defaults[i];
         }
     }
-    params = "";
-    for (i = 0; i < cover->nelts; i++) {
-        params = apr_pstrcat(p, params, i ? " " : "", "\"",
-                             APR_ARRAY_IDX(cover, i, const char *), "\"",
-                             NULL);
-    }
-    params = apr_psprintf(p, "(%s);created=%" APR_INT64_T_FMT, params,
-                          created);
-    if (expires >= 0) {
-        params = apr_psprintf(p, "%s;expires=%" APR_INT64_T_FMT, params,
-                              expires);
-    }
-    if (with_alg) {
-        params = apr_pstrcat(p, params, ";alg=\"" APPROOV_MSGSIG_ALG "\"",
-                             NULL);
-    }
-    input = apr_pstrcat(p, APPROOV_MSGSIG_LABEL "=", params, NULL);
-    if (approov_sfv_parse_dict(p, input, strlen(input), &dict)
-        != APPROOV_SFV_OK || dict.count != 1) {
-        die("the covered components do not make a valid Signature-Input");
-    }
     req.field = approov_msgsig_table_field;
     req.field_ctx = headers;
-    memset(&out, 0, sizeof(out));
-    result = approov_msgsig_signature_base(p, &req, &dict.entries[0].value,
-                                           &out);
-    if (result != APPROOV_SIG_VALID) {
-        die(apr_psprintf(p, "cannot build the signature base: %s",
-                         approov_sig_result_name(result)));
-    }
 
-    pkey = read_private_key(p, key_path);
-    ctx = EVP_MD_CTX_new();
-    if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pkey) != 1
-        || EVP_DigestSign(ctx, der, &der_len,
-                          (const unsigned char *)out.signature_base,
-                          strlen(out.signature_base)) != 1) {
-        die("cannot sign with the install key (an EC P-256 private key)");
-    }
-    d = der;
-    es = d2i_ECDSA_SIG(NULL, &d, (long)der_len);
-    if (!es || BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, 32) != 32
-        || BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32) != 32) {
-        die("the install key is not a P-256 key");
-    }
-    ECDSA_SIG_free(es);
-    EVP_MD_CTX_free(ctx);
-    EVP_PKEY_free(pkey);
+    /* One member per key, install first, in one pair of headers, as an SDK
+     * that signs with both sends them. */
+    for (i = 0; i < 2; i++) {
+        const char *label = i ? APPROOV_MSGSIG_ACCOUNT_LABEL
+                              : APPROOV_MSGSIG_LABEL;
+        const char *input, *base, *sig_b64;
 
-    sig_b64 = approov_b64_encode(p, raw, sizeof(raw));
-    printf("Signature-Input: %s\n", input);
-    printf("Signature: " APPROOV_MSGSIG_LABEL "=%s%s%s\n",
-           as_string ? "\"" : ":", sig_b64, as_string ? "\"" : ":");
+        if (!(i ? account_key : key_path)) {
+            continue;
+        }
+        input = member_input(p, label, i ? APPROOV_MSGSIG_ACCOUNT_ALG
+                                         : APPROOV_MSGSIG_ALG,
+                             cover, created, expires, with_alg);
+        base = member_base(p, &req, input);
+        sig_b64 = i ? account_signature(p, account_key, base)
+                    : install_signature(p, key_path, base);
+        inputs = inputs ? apr_pstrcat(p, inputs, ", ", input, NULL) : input;
+        sig_b64 = apr_pstrcat(p, label, "=", as_string ? "\"" : ":", sig_b64,
+                              as_string ? "\"" : ":", NULL);
+        sigs = sigs ? apr_pstrcat(p, sigs, ", ", sig_b64, NULL) : sig_b64;
+    }
+    printf("Signature-Input: %s\n", inputs);
+    printf("Signature: %s\n", sigs);
     return 0;
 }
 

@@ -10,6 +10,8 @@
  *    P-256 key as an ipk), B.4 (ed25519, transformations): each base is
  *    compared byte for byte and the RFC's signature is verified over it.
  *    B.2.4 is a response signature (@status) and is not applicable.
+ *    B.2.5 is checked a second time through the core's own hmac-sha256
+ *    (approov_msgsig_verify_hmac() with a key of approov_key_hmac()).
  *  - RFC 9530 section 2 and Appendix B digests of {"hello": "world"}\n and
  *    of empty content, and RFC 9421's sha-512 of {"hello": "world"}.
  */
@@ -36,6 +38,7 @@
 
 #include "approov_msgsig.h"
 #include "approov_base64.h"
+#include "approov_keys.h"
 #include "approov_sfv.h"
 #include "harness.h"
 
@@ -1037,12 +1040,10 @@ static approov_msgsig_request_t app_request(void)
     unsigned char md[32];
     unsigned int mdlen;
 
-    if (!headers[5]) {
-        EVP_Digest(BODY, strlen(BODY), md, &mdlen, EVP_sha256(), NULL);
-        headers[5] = apr_pstrcat(pool, "sha-256=:",
-                                 approov_b64_encode(pool, md, mdlen), ":",
-                                 NULL);
-    }
+    /* Made afresh each time: the pool is cleared after each test. */
+    EVP_Digest(BODY, strlen(BODY), md, &mdlen, EVP_sha256(), NULL);
+    headers[5] = apr_pstrcat(pool, "sha-256=:",
+                             approov_b64_encode(pool, md, mdlen), ":", NULL);
     return view("POST", "https", "api.example.com", "/v1/pay", "a=1&b=two",
                 headers);
 }
@@ -1527,6 +1528,315 @@ static void test_end_to_end(void)
     EVP_PKEY_free(ed);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* account signatures (label account, hmac-sha256)                      */
+
+/* An account key as the module prepares it: HS256, its mskid as kid. */
+static approov_key_t *account_key(const char *secret_b64, const char *mskid)
+{
+    apr_size_t len;
+    const unsigned char *secret = b64(secret_b64, &len);
+    approov_key_t *key = approov_key_hmac(pool, APPROOV_ALG_HS256, secret,
+                                          len);
+
+    if (!key) {
+        fprintf(stderr, "cannot key an account secret\n");
+        exit(2);
+    }
+    approov_key_set_kid(pool, key, mskid);
+    return key;
+}
+
+/* Two account secrets of 32 bytes, made for these tests. */
+#define ACCOUNT_SECRET "c2lnbmluZy1rZXktb25lLWZvci10aGUtdW5pdC10ZXN0cyE="
+#define ACCOUNT_SECRET_2 "c2lnbmluZy1rZXktdHdvLWZvci10aGUtdW5pdC10ZXN0cyE="
+
+/* The account member's Signature field for the member of label in
+ * signature_input, MAC'd by OpenSSL's HMAC() with secret_b64 over the
+ * base the core builds (the base itself is checked against the RFC's in
+ * test_account_rfc9421_b25). */
+static const char *mac_request(const approov_msgsig_request_t *r,
+                               const char *signature_input,
+                               const char *label, const char *secret_b64,
+                               int form)
+{
+    approov_sfv_dict_t d;
+    const approov_sfv_entry_t *e;
+    approov_msgsig_t out;
+    apr_size_t klen;
+    const unsigned char *k = b64(secret_b64, &klen);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mlen = 0;
+    const char *text;
+
+    memset(&out, 0, sizeof(out));
+    if (approov_sfv_parse_dict(pool, signature_input, strlen(signature_input),
+                               &d) != APPROOV_SFV_OK
+        || !(e = approov_sfv_dict_find(&d, label))
+        || approov_msgsig_signature_base(pool, r, &e->value, &out)
+               != APPROOV_SIG_VALID
+        || !HMAC(EVP_sha256(), k, (int)klen,
+                 (const unsigned char *)out.signature_base,
+                 strlen(out.signature_base), mac, &mlen)) {
+        fprintf(stderr, "cannot MAC for [%s]\n", signature_input);
+        exit(2);
+    }
+    text = approov_b64_encode(pool, mac, mlen);
+    return form == AS_STRING
+               ? apr_pstrcat(pool, label, "=\"", text, "\"", NULL)
+               : apr_pstrcat(pool, label, "=:", text, ":", NULL);
+}
+
+static const char *account_input(const char *components, apr_int64_t created,
+                                 const char *more)
+{
+    return apr_psprintf(pool, "account=(%s);created=%" APR_INT64_T_FMT "%s",
+                        components, created, more ? more : "");
+}
+
+static approov_sig_result_e verify_account(const approov_msgsig_request_t *r,
+                                           const char *input,
+                                           const char *signature,
+                                           const approov_key_t *key,
+                                           approov_msgsig_t *out)
+{
+    return approov_msgsig_verify_account(pool, r, input, signature, key,
+                                         apr_time_from_sec(NOW), MAX_AGE,
+                                         SKEW, out);
+}
+
+/* RFC 9421 Appendix B.2.5 through the core's own HMAC: the base byte for
+ * byte, and the RFC's signature value accepted by approov_key_hmac()'s
+ * prepared key (and nothing else). */
+static void test_account_rfc9421_b25(void)
+{
+    approov_msgsig_request_t r = view("POST", "https", "example.com", "/foo",
+                                      "param=Value&Pet=dog",
+                                      TEST_REQUEST_HEADERS);
+    approov_key_t *key = account_key(SHARED_SECRET_B64, "test-shared-secret");
+    approov_msgsig_t out;
+    apr_size_t len;
+    const unsigned char *sig =
+        b64("pxcQw6G3AjtMBQjwo8XzkZf/bws5LelbaMk5rGIGtE8=", &len);
+    unsigned char bad[APPROOV_MSGSIG_HMAC_LEN];
+    const char *input = "sig-b25=(\"date\" \"@authority\" \"content-type\")"
+                        ";created=1618884473;keyid=\"test-shared-secret\"";
+    approov_sfv_dict_t d;
+
+    CHECK(len == APPROOV_MSGSIG_HMAC_LEN);
+    CHECK(approov_sfv_parse_dict(pool, input, strlen(input), &d)
+          == APPROOV_SFV_OK);
+    memset(&out, 0, sizeof(out));
+    CHECK_SIG(approov_msgsig_signature_base(pool, &r, &d.entries[0].value,
+                                            &out),
+              APPROOV_SIG_VALID);
+    CHECK_STR(out.signature_base,
+              "\"date\": Tue, 20 Apr 2021 02:07:55 GMT\n"
+              "\"@authority\": example.com\n"
+              "\"content-type\": application/json\n"
+              "\"@signature-params\": (\"date\" \"@authority\" "
+              "\"content-type\");created=1618884473"
+              ";keyid=\"test-shared-secret\"");
+    CHECK_SIG(approov_msgsig_verify_hmac(key, out.signature_base,
+                                         strlen(out.signature_base), sig,
+                                         len),
+              APPROOV_SIG_VALID);
+    /* Every bit of the MAC counts; so does every byte of the base. */
+    memcpy(bad, sig, sizeof(bad));
+    bad[31] ^= 1;
+    CHECK_SIG(approov_msgsig_verify_hmac(key, out.signature_base,
+                                         strlen(out.signature_base), bad,
+                                         sizeof(bad)),
+              APPROOV_SIG_BAD_SIGNATURE);
+    CHECK_SIG(approov_msgsig_verify_hmac(key, out.signature_base,
+                                         strlen(out.signature_base) - 1, sig,
+                                         len),
+              APPROOV_SIG_BAD_SIGNATURE);
+    /* A prefix of the MAC, the MAC twice, no key, another key. */
+    CHECK_SIG(approov_msgsig_verify_hmac(key, out.signature_base,
+                                         strlen(out.signature_base), sig, 31),
+              APPROOV_SIG_BAD_SIGNATURE);
+    {
+        unsigned char twice[2 * APPROOV_MSGSIG_HMAC_LEN];
+
+        memcpy(twice, sig, 32);
+        memcpy(twice + 32, sig, 32);
+        CHECK_SIG(approov_msgsig_verify_hmac(key, out.signature_base,
+                                             strlen(out.signature_base),
+                                             twice, sizeof(twice)),
+                  APPROOV_SIG_BAD_SIGNATURE);
+    }
+    CHECK_SIG(approov_msgsig_verify_hmac(NULL, out.signature_base,
+                                         strlen(out.signature_base), sig, 32),
+              APPROOV_SIG_BAD_SIGNATURE);
+    CHECK_SIG(approov_msgsig_verify_hmac(account_key(ACCOUNT_SECRET, NULL),
+                                         out.signature_base,
+                                         strlen(out.signature_base), sig, 32),
+              APPROOV_SIG_BAD_SIGNATURE);
+}
+
+static void test_account_key_choice(void)
+{
+    approov_key_t *a = account_key(ACCOUNT_SECRET, "a");
+    approov_key_t *b = account_key(ACCOUNT_SECRET_2, "b");
+    approov_key_t *none = account_key(ACCOUNT_SECRET_2, NULL);
+    const approov_key_t *ab[] = { a, b }, *anone[] = { none, a };
+
+    CHECK(approov_msgsig_account_key(ab, 2, "a") == a);
+    CHECK(approov_msgsig_account_key(ab, 2, "b") == b);
+    CHECK(approov_msgsig_account_key(ab, 2, "c") == NULL);
+    CHECK(approov_msgsig_account_key(ab, 2, "A") == NULL);
+    CHECK(approov_msgsig_account_key(ab, 2, "") == NULL);
+    CHECK(approov_msgsig_account_key(ab, 2, NULL) == NULL);
+    CHECK(approov_msgsig_account_key(ab, 0, "a") == NULL);
+    /* A key without an id takes any mskid no key with an id has. */
+    CHECK(approov_msgsig_account_key(anone, 2, "a") == a);
+    CHECK(approov_msgsig_account_key(anone, 2, "z") == none);
+    CHECK(approov_msgsig_account_key(anone, 1, "a") == none);
+    CHECK(approov_msgsig_account_key(anone, 1, NULL) == NULL);
+}
+
+static void test_account_end_to_end(void)
+{
+    approov_msgsig_request_t r = app_request(), t;
+    approov_msgsig_t out;
+    approov_key_t *key = account_key(ACCOUNT_SECRET, "m1");
+    approov_key_t *other = account_key(ACCOUNT_SECRET_2, "m1");
+    const char *input = account_input(STD_COMPONENTS, NOW - 5,
+                                      ";expires=1700000300"
+                                      ";alg=\"hmac-sha256\"");
+    const char *sig = mac_request(&r, input, "account", ACCOUNT_SECRET,
+                                  AS_BYTES);
+    const char *install_in = input_with(STD_COMPONENTS, NOW - 5, NULL);
+    const char *install_sig = sign_request(&r, install_in, key_p256,
+                                           AS_BYTES);
+    const char *in, *s;
+
+    /* Valid, as a Byte Sequence and as a String. */
+    CHECK_SIG(verify_account(&r, input, sig, key, &out), APPROOV_SIG_VALID);
+    CHECK(out.count == 5 && out.covers_content_digest
+          && out.signature_len == APPROOV_MSGSIG_HMAC_LEN);
+    CHECK_STR(out.alg, "hmac-sha256");
+    CHECK(out.has_expires && out.expires == 1700000300);
+    CHECK_SIG(verify_account(&r, input,
+                             mac_request(&r, input, "account", ACCOUNT_SECRET,
+                                         AS_STRING), key, NULL),
+              APPROOV_SIG_VALID);
+    /* Without alg too. */
+    in = account_input(STD_COMPONENTS, NOW - 5, NULL);
+    CHECK_SIG(verify_account(&r, in, mac_request(&r, in, "account",
+                                                 ACCOUNT_SECRET, AS_BYTES),
+                             key, NULL),
+              APPROOV_SIG_VALID);
+
+    /* Forged: another secret, or no key. */
+    CHECK_SIG(verify_account(&r, input, sig, other, NULL),
+              APPROOV_SIG_BAD_SIGNATURE);
+    CHECK_SIG(verify_account(&r, input, sig, NULL, NULL),
+              APPROOV_SIG_BAD_SIGNATURE);
+    t = r;
+    t.method = "PUT";
+    CHECK_SIG(verify_account(&t, input, sig, key, NULL),
+              APPROOV_SIG_BAD_SIGNATURE);
+
+    /* Both members in one pair of headers: each label is checked by its
+     * own function, with its own key; member order does not matter. */
+    in = apr_pstrcat(pool, install_in, ", ", input, NULL);
+    s = apr_pstrcat(pool, sig, ", ", install_sig, NULL);
+    CHECK_SIG(verify_account(&r, in, s, key, NULL), APPROOV_SIG_VALID);
+    CHECK_SIG(verify(&r, in, s, ipk_p256, NULL), APPROOV_SIG_VALID);
+
+    /* Only the other label's member: the checked one is missing. */
+    CHECK_SIG(verify_account(&r, install_in, install_sig, key, NULL),
+              APPROOV_SIG_BAD_SIGNATURE_INPUT);
+    CHECK_SIG(verify_account(&r, in, install_sig, key, NULL),
+              APPROOV_SIG_BAD_SIGNATURE_HEADER);
+    CHECK_SIG(verify(&r, input, sig, ipk_p256, NULL),
+              APPROOV_SIG_BAD_SIGNATURE_INPUT);
+
+    /* Replayed from the other label.  The install signature relabelled as
+     * account: with its alg, BAD_ALG; without, 64 bytes are no MAC. */
+    in = apr_pstrcat(pool, "account", install_in + strlen("install"), NULL);
+    s = apr_pstrcat(pool, "account", install_sig + strlen("install"), NULL);
+    CHECK_SIG(verify_account(&r, in, s, key, NULL),
+              APPROOV_SIG_BAD_SIGNATURE);
+    CHECK_SIG(verify_account(&r, apr_pstrcat(pool, in,
+                                             ";alg=\"ecdsa-p256-sha256\"",
+                                             NULL), s, key, NULL),
+              APPROOV_SIG_BAD_ALG);
+    /* The account signature relabelled as install. */
+    in = apr_pstrcat(pool, "install", input + strlen("account"), NULL);
+    s = apr_pstrcat(pool, "install", sig + strlen("account"), NULL);
+    CHECK_SIG(verify(&r, in, s, ipk_p256, NULL), APPROOV_SIG_BAD_ALG);
+    in = apr_pstrcat(pool, "install",
+                     account_input(STD_COMPONENTS, NOW - 5, NULL)
+                     + strlen("account"), NULL);
+    s = apr_pstrcat(pool, "install",
+                    mac_request(&r, account_input(STD_COMPONENTS, NOW - 5,
+                                                  NULL),
+                                "account", ACCOUNT_SECRET, AS_BYTES)
+                    + strlen("account"), NULL);
+    CHECK_SIG(verify(&r, in, s, ipk_p256, NULL), APPROOV_SIG_BAD_SIGNATURE);
+
+    /* alg: only hmac-sha256, a String. */
+    in = account_input(STD_COMPONENTS, NOW - 5, ";alg=\"hmac-sha512\"");
+    CHECK_SIG(verify_account(&r, in, sig, key, NULL), APPROOV_SIG_BAD_ALG);
+    in = account_input(STD_COMPONENTS, NOW - 5, ";alg=hmac-sha256");
+    CHECK_SIG(verify_account(&r, in, sig, key, NULL), APPROOV_SIG_BAD_ALG);
+
+    /* The same profile as install: components, times, strict fields. */
+    in = account_input("\"@method\" \"approov-token\"", NOW, NULL);
+    CHECK_SIG(verify_account(&r, in, mac_request(&r, in, "account",
+                                                 ACCOUNT_SECRET, AS_BYTES),
+                             key, NULL),
+              APPROOV_SIG_MISSING_COMPONENT);
+    in = account_input(STD_COMPONENTS, NOW - MAX_AGE - 1, NULL);
+    CHECK_SIG(verify_account(&r, in, mac_request(&r, in, "account",
+                                                 ACCOUNT_SECRET, AS_BYTES),
+                             key, NULL),
+              APPROOV_SIG_TOO_OLD);
+    in = account_input(STD_COMPONENTS, NOW + SKEW + 1, NULL);
+    CHECK_SIG(verify_account(&r, in, mac_request(&r, in, "account",
+                                                 ACCOUNT_SECRET, AS_BYTES),
+                             key, NULL),
+              APPROOV_SIG_CREATED_IN_FUTURE);
+    in = account_input(STD_COMPONENTS, NOW - 5, ";expires=1699999000");
+    CHECK_SIG(verify_account(&r, in, mac_request(&r, in, "account",
+                                                 ACCOUNT_SECRET, AS_BYTES),
+                             key, NULL),
+              APPROOV_SIG_EXPIRED);
+    in = "account=(" STD_COMPONENTS ")";
+    CHECK_SIG(verify_account(&r, in, mac_request(&r, in, "account",
+                                                 ACCOUNT_SECRET, AS_BYTES),
+                             key, NULL),
+              APPROOV_SIG_NO_CREATED);
+    CHECK_SIG(verify_account(&r, apr_pstrcat(pool, input, ", ", input, NULL),
+                             sig, key, NULL),
+              APPROOV_SIG_BAD_SIGNATURE_INPUT);
+    CHECK_SIG(verify_account(&r, apr_pstrcat(pool, input, ", x=(), x=()",
+                                             NULL), sig, key, NULL),
+              APPROOV_SIG_BAD_SIGNATURE_INPUT);
+    CHECK_SIG(verify_account(&r, input, apr_pstrcat(pool, sig, ", ", sig,
+                                                    NULL), key, NULL),
+              APPROOV_SIG_BAD_SIGNATURE_HEADER);
+    CHECK_SIG(verify_account(&r, input, "account=:AAAA:;p=1", key, NULL),
+              APPROOV_SIG_BAD_SIGNATURE_HEADER);
+    CHECK_SIG(verify_account(&r, "account=1", sig, key, NULL),
+              APPROOV_SIG_BAD_SIGNATURE_INPUT);
+    CHECK_SIG(verify_account(&r, NULL, sig, key, NULL),
+              APPROOV_SIG_MISSING_HEADERS);
+    /* Other members are parsed strictly but not verified. */
+    CHECK_SIG(verify_account(&r, apr_pstrcat(pool, "other=(\"@path\"), ",
+                                             input, NULL),
+                             apr_pstrcat(pool, "other=:AAAA:, ", sig, NULL),
+                             key, NULL),
+              APPROOV_SIG_VALID);
+    CHECK_SIG(verify_account(&r, apr_pstrcat(pool, "other=(@path), ", input,
+                                             NULL), sig, key, NULL),
+              APPROOV_SIG_BAD_SIGNATURE_INPUT);
+}
+
 static void test_names(void)
 {
     int i, j;
@@ -1581,6 +1891,9 @@ int main(void)
     RUN(test_rfc9421_unsupported);
     RUN(test_content_digest);
     RUN(test_end_to_end);
+    RUN(test_account_rfc9421_b25);
+    RUN(test_account_key_choice);
+    RUN(test_account_end_to_end);
     RUN(test_names);
 
     EVP_PKEY_free(key_p256);
