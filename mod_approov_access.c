@@ -177,6 +177,10 @@ static int check_message_signature(request_rec *r,
     approov_digest_result_e digest;
     const char *body;
     apr_size_t len;
+    apr_int64_t max_age = conf->signing_max_age >= 0 ? conf->signing_max_age
+                                                     : SIGNING_MAX_AGE_DEFAULT;
+    apr_int64_t skew = conf->signing_skew >= 0 ? conf->signing_skew
+                                               : SIGNING_SKEW_DEFAULT;
     int rv;
 
     if (!ipk) {
@@ -189,30 +193,32 @@ static int check_message_signature(request_rec *r,
     result = approov_msgsig_verify(
         r->pool, &req, apr_table_get(r->headers_in, "Signature-Input"),
         apr_table_get(r->headers_in, "Signature"), ipk->valuestring,
-        r->request_time,
-        conf->signing_max_age >= 0 ? conf->signing_max_age
-                                   : SIGNING_MAX_AGE_DEFAULT,
-        conf->signing_skew >= 0 ? conf->signing_skew : SIGNING_SKEW_DEFAULT,
-        &sig);
+        r->request_time, max_age, skew, &sig);
     if (result != APPROOV_SIG_VALID) {
         return result;
     }
-    if (!sig.covers_content_digest) {
-        return 0;
+    if (sig.covers_content_digest) {
+        /* The signature vouches for the Content-Digest header; the body
+         * must match it before any handler or backend sees the request. */
+        rv = approov_read_body(r, conf->signing_max_body >= 0
+                                      ? conf->signing_max_body
+                                      : SIGNING_MAX_BODY_DEFAULT,
+                               &body, &len, status);
+        if (rv != OK) {
+            return rv;
+        }
+        digest = approov_content_digest_check(
+            r->pool, apr_table_get(r->headers_in, "Content-Digest"),
+            (const unsigned char *)body, len);
+        if (digest != APPROOV_DIGEST_VALID) {
+            return digest;
+        }
     }
-    /* The signature vouches for the Content-Digest header; the body must
-     * match it before any handler or backend sees the request. */
-    rv = approov_read_body(r, conf->signing_max_body >= 0
-                                  ? conf->signing_max_body
-                                  : SIGNING_MAX_BODY_DEFAULT,
-                           &body, &len, status);
-    if (rv != OK) {
-        return rv;
-    }
-    digest = approov_content_digest_check(
-        r->pool, apr_table_get(r->headers_in, "Content-Digest"),
-        (const unsigned char *)body, len);
-    return digest;
+    /* Only a request whose signature passed every check is recorded. */
+    return approov_replay_check(
+        r, conf, APPROOV_MSGSIG_LABEL, (const unsigned char *)ipk->valuestring,
+        strlen(ipk->valuestring), APPROOV_REPLAY_ECDSA_P256, sig.signature,
+        sig.signature_len, approov_replay_expiry_of(&sig, max_age, skew));
 }
 
 /*
@@ -344,10 +350,15 @@ static int respond(request_rec *r, const approov_dir_conf *conf,
 {
     const char *name = approov_outcome_name(check->outcome);
     int report_only = conf->report_only == 1;
+    /* The token and signature are valid, only the replay cache failed;
+     * ApproovMessageSigningReplayCacheFailure open lets them through. */
+    int unchecked = check->outcome == APPROOV_REPLAY_CACHE_UNAVAILABLE;
+    int fail_open = unchecked && !report_only
+                    && approov_replay_fails_open(conf);
 
     /* The claims first: whether the environment already has an APPROOV_
      * variable decides how they are added. */
-    if (check->outcome == APPROOV_VALID) {
+    if (check->outcome == APPROOV_VALID || fail_open) {
         set_claims(r, check);
     }
     apr_table_setn(r->subprocess_env, "APPROOV_RESULT", name);
@@ -363,8 +374,14 @@ static int respond(request_rec *r, const approov_dir_conf *conf,
         return check->status;
     }
     approov_count(report_only, check->outcome);
-    if (check->outcome == APPROOV_VALID) {
+    if (check->outcome == APPROOV_VALID || fail_open) {
         return OK;
+    }
+    if (unchecked) {
+        /* Logged by mod_approov_replay.c once per interval, not here per
+         * request.  503, not the failure status: the client did nothing
+         * wrong and may retry. */
+        return report_only ? DECLINED : refuse(r, HTTP_SERVICE_UNAVAILABLE);
     }
     if (report_only) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,

@@ -100,6 +100,10 @@
       "the signed body is over ApproovMessageSigningMaxBody") \
     X(APPROOV_BODY_ERROR, "body_error", \
       "httpd failed to read the signed body") \
+    X(APPROOV_SIG_REPLAYED, "sig_replayed", \
+      "the signature was accepted before (replay protection)") \
+    X(APPROOV_REPLAY_CACHE_UNAVAILABLE, "replay_cache_unavailable", \
+      "the replay cache could not be reached") \
     APPROOV_TEST_OUTCOMES(X)
 
 /* A test build (-DAPPROOV_TEST_EXTRA_OUTCOMES=N, N <= 4) has N more
