@@ -1,0 +1,112 @@
+# Replay protection on one node: ApproovMessageSigningReplayCache shmcb
+# (mod_socache_shmcb, shared memory under a global mutex, so the look-up
+# and the store are one step), across a graceful restart; and the
+# start-up checks of the directives.
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Apache::Test;
+use Apache::TestUtil;
+use File::Temp qw(tempdir);
+use ApproovTest qw(httpd_conf run_httpd);
+use ApproovReplay qw(node node_start node_stop node_graceful signed send_to
+                     high_s_twin counters);
+
+my $tool = $ENV{APPROOV_TEST_TOOL};
+plan tests => 16, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
+                         => $tool && -x $tool };
+
+my $dir = tempdir('approov-replay-shmcb-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $node = node($dir, 'shmcb', "shmcb:$dir/replay(512000)");
+END { node_stop($node) if $node }
+ok t_cmp(node_start($node) ? 'runs' : 'not started', 'runs',
+         'a node with a shmcb replay cache starts');
+
+my %sig = signed('/replay/ok.txt');
+ok t_cmp(send_to($node, '/replay/ok.txt', %sig), '200 valid',
+         'shmcb: a signed request is accepted');
+ok t_cmp(send_to($node, '/replay/ok.txt', %sig), '401 sig_replayed',
+         'shmcb: the same request is refused');
+ok t_cmp(send_to($node, '/replay/ok.txt', high_s_twin(%sig)),
+         '401 sig_replayed', 'shmcb: its high-s twin is refused');
+ok t_cmp(send_to($node, '/replay/ok.txt', signed('/replay/ok.txt')),
+         '200 valid', 'shmcb: another signature passes');
+
+# Many at once, on many connections: exactly one is accepted.
+my %race = signed('/replay/ok.txt');
+my @pids;
+pipe my $read, my $write or die "pipe: $!";
+for (1 .. 8) {
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $read;
+        print $write send_to($node, '/replay/ok.txt', %race), "\n";
+        close $write;
+        exit 0;
+    }
+    push @pids, $pid;
+}
+close $write;
+my @got = <$read>;
+waitpid $_, 0 for @pids;
+chomp @got;
+my %count;
+$count{$_}++ for @got;
+ok t_cmp(join(', ', map { "$count{$_} x $_" } sort keys %count),
+         '1 x 200 valid, 7 x 401 sig_replayed',
+         'shmcb: one signature sent 8 times at once is accepted once');
+
+ok t_cmp(node_graceful($node), 1, 'graceful restart');
+my %after = signed('/replay/ok.txt');
+ok t_cmp(send_to($node, '/replay/ok.txt', %after), '200 valid',
+         'after a graceful restart: a new signature is accepted');
+ok t_cmp(send_to($node, '/replay/ok.txt', %after), '401 sig_replayed',
+         'after a graceful restart: and refused the second time');
+ok t_cmp(node_graceful($node) && send_to($node, '/replay/ok.txt',
+                                         signed('/replay/ok.txt')),
+         '200 valid', 'a second graceful restart: still working');
+my $counters = counters($node);
+ok t_cmp($counters->{ApproovSigReplayed}, qr/^\d+$/,
+         'sig_replayed is counted (and survives the restarts)');
+
+# Start-up checks, with httpd -t.
+my $modules = $ENV{APPROOV_TEST_MODULES_DIR};
+my @base = (qq{LoadModule authz_core_module "$modules/mod_authz_core.so"},
+            qq{LoadModule approov_module "$ENV{APPROOV_TEST_MODULE}"});
+my $scope = <<"SCOPE";
+<Location /api/>
+    Approov On
+    ApproovBase64Secret "$ApproovMint::SECRET{main}"
+    ApproovMessageSigning Required
+    ApproovMessageSigningReplay On
+</Location>
+SCOPE
+my $conf = httpd_conf($dir, 'nocache', 1, @base, $scope);
+my ($status, $out) = run_httpd('-t', '-f', $conf);
+ok t_cmp("$status $out",
+         qr/^[1-9]\d* .*ApproovMessageSigningReplay On at \Q$conf\E:\d+, but no ApproovMessageSigningReplayCache/s,
+         'Replay On without a cache: start-up error with file and line');
+$conf = httpd_conf($dir, 'noprovider', 1, @base,
+                   'ApproovMessageSigningReplayCache redis:127.0.0.1:1', $scope);
+($status, $out) = run_httpd('-t', '-f', $conf);
+ok t_cmp("$status $out", qr/^[1-9]\d* .*unknown socache provider 'redis'.*socache_redis/s,
+         'a provider whose module is not loaded: start-up error');
+$conf = httpd_conf($dir, 'badfailure', 1, @base,
+                   "<Location /x/>\nApproovMessageSigningReplayCacheFailure maybe\n</Location>");
+($status, $out) = run_httpd('-t', '-f', $conf);
+ok t_cmp("$status $out", qr/^[1-9]\d* .*closed .*or open/s,
+         'ReplayCacheFailure takes closed or open');
+$conf = httpd_conf($dir, 'invhost', 1, @base,
+                   qq{LoadModule socache_shmcb_module "$modules/mod_socache_shmcb.so"},
+                   "<VirtualHost 127.0.0.1:1>\nApproovMessageSigningReplayCache shmcb\n</VirtualHost>");
+($status, $out) = run_httpd('-t', '-f', $conf);
+ok t_cmp("$status $out", qr/^[1-9]\d* .*cannot occur within <VirtualHost> section/s,
+         'the cache is set in the main server only');
+$conf = httpd_conf($dir, 'ok', 1, @base,
+                   qq{LoadModule socache_shmcb_module "$modules/mod_socache_shmcb.so"},
+                   'ApproovMessageSigningReplayCache shmcb', $scope);
+($status, $out) = run_httpd('-t', '-f', $conf);
+ok t_cmp("$status $out", qr/^0 .*Syntax OK/s, 'with shmcb: Syntax OK');
