@@ -206,9 +206,14 @@ static apr_status_t forget_mutex(void *data)
 int approov_replay_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
-    /* Hints for the cache: a 32-byte id, a 1-byte entry, kept minutes. */
+    /* Hints for the cache: a 32-byte id and a 1-byte entry, kept minutes.
+     * shmcb makes one index slot per (id + object) bytes of its segment,
+     * and each slot itself takes 24 bytes of it (sizeof(SHMCBIndex)):
+     * counted in the object, index and data fill the segment alike;
+     * with 1, the data area would hold one entry in 30 slots. */
     static struct ap_socache_hints hints = {
-        APPROOV_REPLAY_ID_LEN, 1, apr_time_from_sec(SIGNING_MAX_AGE_DEFAULT)
+        APPROOV_REPLAY_ID_LEN, 1 + 24,
+        apr_time_from_sec(SIGNING_MAX_AGE_DEFAULT)
     };
     apr_shm_t *shm;
     apr_status_t rv;
