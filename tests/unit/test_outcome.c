@@ -23,6 +23,7 @@ static const char *const released[] = {
     "digest_missing", "digest_malformed", "digest_unsupported",
     "digest_mismatch",
     "sig_no_ipk", "sig_body_too_large", "body_error",
+    "sig_replayed", "replay_cache_unavailable",
 };
 #define RELEASED_COUNT ((int)(sizeof(released) / sizeof(released[0])))
 
