@@ -348,6 +348,18 @@ static apr_status_t look_up_and_store(request_rec *r, const unsigned char *id,
     return rv;
 }
 
+/* The note, on the request the client sent, that this request itself
+ * stored the identity: an internal redirect or subrequest into another
+ * protected scope checks the client's signature again and must not take
+ * its own request for a replay. */
+static const char *accepted_note(request_rec *r, const unsigned char *id)
+{
+    char hex[2 * APPROOV_REPLAY_ID_LEN + 1];
+
+    ap_bin2hex(id, APPROOV_REPLAY_ID_LEN, hex);
+    return apr_pstrcat(r->pool, "approov-replay-accepted:", hex, NULL);
+}
+
 /*
  * The replay check of a signature that verified (see mod_approov.h).  A
  * provider with whole-second expiry (redis, memcache) truncates the time
@@ -360,25 +372,33 @@ int approov_replay_check(request_rec *r, const approov_dir_conf *conf,
                          apr_time_t expiry)
 {
     unsigned char id[APPROOV_REPLAY_ID_LEN];
-    const char *what = "identity";
+    request_rec *sent = approov_client_request(r);
+    const char *what = "identity", *note = NULL;
     apr_status_t rv = APR_EGENERAL;
     int seen = 0;
 
     if (conf->replay != 1) {
         return 0;
     }
-    if (started
-        && approov_replay_identity(label, key_id, key_id_len, alg, sig,
-                                   sig_len, id)) {
+    if (!started) {
+        what = "not started";
+    }
+    else if (approov_replay_identity(label, key_id, key_id_len, alg, sig,
+                                     sig_len, id)) {
+        note = accepted_note(sent, id);
+        if (apr_table_get(sent->notes, note)) {
+            return 0;
+        }
         rv = look_up_and_store(r, id, expiry + apr_time_from_sec(1), &seen,
                                &what);
-    }
-    else if (!started) {
-        what = "not started";
     }
     if (rv != APR_SUCCESS) {
         log_failure(r, conf, rv, what);
         return APPROOV_REPLAY_CACHE_UNAVAILABLE;
     }
-    return seen ? APPROOV_SIG_REPLAYED : 0;
+    if (seen) {
+        return APPROOV_SIG_REPLAYED;
+    }
+    apr_table_setn(sent->notes, note, "1");
+    return 0;
 }

@@ -137,7 +137,11 @@ apr_time_t approov_replay_expiry(int has_created, apr_int64_t created,
     apr_int64_t last = 0;
 
     if (has_created) {
-        last = add_seconds(add_seconds(created, max_age), skew);
+        /* The verifier compares whole seconds (now_s - created > max_age
+         * is too old): a signature is still accepted in the second that
+         * begins at created + max_age, so with no skew that second is
+         * kept too. */
+        last = add_seconds(add_seconds(created, max_age), skew > 0 ? skew : 1);
     }
     if (has_expires) {
         apr_int64_t by_expires = add_seconds(expires, skew);

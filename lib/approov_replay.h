@@ -49,10 +49,12 @@ int approov_replay_identity(const char *label, const unsigned char *key_id,
                             unsigned char id[APPROOV_REPLAY_ID_LEN]);
 
 /*
- * The last moment a signature with these times can still be accepted, so
- * the moment its identity may be forgotten: created + max_age + skew, or
+ * The moment from which a signature with these times can no longer be
+ * accepted, so its identity may be forgotten: created + max_age + skew, or
  * expires + skew when that is sooner (negative max_age or skew count as 0,
- * as approov_msgsig_verify() takes them).  Without created (no signature
+ * as approov_msgsig_verify() takes them).  approov_msgsig_verify() compares
+ * whole seconds, so a signature is accepted until created + max_age + 1:
+ * with a skew of 0, created + max_age + 1.  Without created (no signature
  * that verified lacks it), expires + skew; with neither, 0.
  */
 apr_time_t approov_replay_expiry(int has_created, apr_int64_t created,

@@ -219,8 +219,12 @@ static void test_expiry(void)
     CHECK_INT(approov_replay_expiry(1, 1000, 1, 5000, 300, 60), 1360 * s);
     /* equal: either */
     CHECK_INT(approov_replay_expiry(1, 1000, 1, 1300, 300, 60), 1360 * s);
-    /* negative limits count as 0, as approov_msgsig_verify takes them */
-    CHECK_INT(approov_replay_expiry(1, 1000, 0, 0, -5, -1), 1000 * s);
+    /* negative limits count as 0, as approov_msgsig_verify takes them;
+     * with no skew, the second that begins at created + max_age is still
+     * accepted (whole seconds are compared) */
+    CHECK_INT(approov_replay_expiry(1, 1000, 0, 0, -5, -1), 1001 * s);
+    CHECK_INT(approov_replay_expiry(1, 1000, 0, 0, 300, 0), 1301 * s);
+    CHECK_INT(approov_replay_expiry(1, 1000, 1, 1200, 300, 0), 1200 * s);
     CHECK_INT(approov_replay_expiry(0, 0, 1, 1100, 300, 60), 1160 * s);
     CHECK_INT(approov_replay_expiry(0, 0, 0, 0, 300, 60), 0);
     /* times from the request saturate rather than wrap */

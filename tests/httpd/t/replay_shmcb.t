@@ -11,16 +11,21 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
+use POSIX ();
 use ApproovTest qw(httpd_conf run_httpd);
 use ApproovReplay qw(node node_start node_stop node_graceful signed send_to
                      high_s_twin counters);
 
 my $tool = $ENV{APPROOV_TEST_TOOL};
-plan tests => 16, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
+plan tests => 18, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
                          => $tool && -x $tool };
 
 my $dir = tempdir('approov-replay-shmcb-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my $node = node($dir, 'shmcb', "shmcb:$dir/replay(512000)");
+# A 404 in /replay/ is answered with a document of /replay-open/, another
+# protected scope: httpd's internal redirect is judged again there, with
+# the client's signature.
+my $node = node($dir, 'shmcb', "shmcb:$dir/replay(512000)",
+                "<Location /replay/>\n    ErrorDocument 404 /replay-open/ok.txt\n</Location>");
 END { node_stop($node) if $node }
 ok t_cmp(node_start($node) ? 'runs' : 'not started', 'runs',
          'a node with a shmcb replay cache starts');
@@ -45,7 +50,8 @@ for (1 .. 8) {
         close $read;
         print $write send_to($node, '/replay/ok.txt', %race), "\n";
         close $write;
-        exit 0;
+        # Not exit: the END block would stop the node.
+        POSIX::_exit(0);
     }
     push @pids, $pid;
 }
@@ -58,6 +64,15 @@ $count{$_}++ for @got;
 ok t_cmp(join(', ', map { "$count{$_} x $_" } sort keys %count),
          '1 x 200 valid, 7 x 401 sig_replayed',
          'shmcb: one signature sent 8 times at once is accepted once');
+
+# The request's own signature, checked again after an internal redirect
+# into another protected scope, is not a replay of itself.
+my %missing = signed('/replay/missing.txt');
+my $got = send_to($node, '/replay/missing.txt', %missing);
+ok t_cmp("$got $ApproovReplay::BODY", qr/^404 \S+ ok$/,
+         'an ErrorDocument in another protected scope: the request is not its own replay');
+ok t_cmp(send_to($node, '/replay/missing.txt', %missing), '401 sig_replayed',
+         'and sent again, it is a replay');
 
 ok t_cmp(node_graceful($node), 1, 'graceful restart');
 my %after = signed('/replay/ok.txt');

@@ -18,7 +18,9 @@ use warnings;
 use Apache::Test ();
 use Apache::TestUtil ();
 use Exporter qw(import);
+use Digest::SHA ();
 use IO::Socket::INET ();
+use JSON::PP ();
 use Math::BigInt ();
 use MIME::Base64 ();
 use POSIX ();
@@ -27,7 +29,8 @@ use ApproovMint qw(%SECRET);
 use ApproovTest qw(free_port httpd_conf start_httpd stop_httpd run_httpd
                    run_tool install_token read_file);
 
-our @EXPORT_OK = qw(start_cache stop_cache cache_up redis_dbsize node
+our @EXPORT_OK = qw(start_cache stop_cache cache_up redis_dbsize redis_command
+                    replay_key node
                     node_start node_stop node_graceful signed send_to
                     high_s_twin cache_lines counters $HOST);
 
@@ -118,6 +121,44 @@ sub redis_dbsize {
     print $sock "*1\r\n\$6\r\nDBSIZE\r\n";
     my $line = <$sock> // '';
     return $line =~ /^:(\d+)/ ? $1 : -1;
+}
+
+# One redis command, its reply's first line ("1", "-2", "OK"), or undef.
+sub redis_command {
+    my ($cache, @args) = @_;
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $cache->{port}, Timeout => 5)
+        or return undef;
+    print $sock join '', '*' . @args . "\r\n",
+                         map { '$' . length($_) . "\r\n$_\r\n" } @args;
+    my $line = <$sock> // return undef;
+    $line =~ s/\r?\n\z//;
+    return $line =~ /^[:+\-](.*)/ ? $1 : $line;
+}
+
+# The key mod_socache_redis stores the install signature of these headers
+# under: the cache's namespace, then the identity in hex, computed here
+# apart from the module (lib/approov_replay.h): SHA-256 over
+# length-prefixed parts, the version tag, the label, the token's ipk
+# claim, the alg (1, ECDSA P-256) and r || s with s in the low half.
+sub replay_key {
+    my (%headers) = @_;
+    my (undef, $payload) = split /\./, $headers{'Approov-Token'};
+    $payload =~ tr{-_}{+/};
+    my $ipk = JSON::PP::decode_json(MIME::Base64::decode_base64($payload))->{ipk};
+    my ($b64) = $headers{Signature} =~ /^install=:([^:]+):$/ or die 'Signature';
+    my $sig = MIME::Base64::decode_base64($b64);
+    my $n = Math::BigInt->from_hex(
+        'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+    my $s = Math::BigInt->from_hex(unpack 'H*', substr $sig, 32);
+    if ($s->bcmp($n->copy->bdiv(2)) > 0) {
+        my $hex = $n->copy->bsub($s)->as_hex;
+        $hex =~ s/^0x//;
+        substr($sig, 32) = pack 'H*', ('0' x (64 - length $hex)) . $hex;
+    }
+    my $input = join '', map { pack('N', length $_) . $_ }
+                         'approov-replay-1', 'install', $ipk, "\x01", $sig;
+    return 'approov-replay:' . Digest::SHA::sha256_hex($input);
 }
 
 # -------------------------------------------------------------- nodes
@@ -217,6 +258,9 @@ sub signed {
     return ('Approov-Token' => $token, @sig);
 }
 
+# The body of the last response send_to read.
+our $BODY = '';
+
 # GET $path from $node with these headers and Host: $HOST: "<status>
 # <APPROOV_RESULT>".
 sub send_to {
@@ -237,6 +281,8 @@ sub send_to {
         alarm 0;
     };
     alarm 0;
+    (undef, $BODY) = split /\r\n\r\n/, $response, 2;
+    $BODY //= '';
     my ($code) = $response =~ m{\AHTTP/1\.\d (\d{3})} or return 'no response';
     my ($result) = $response =~ /^X-Approov-Result: (\S+)/mi;
     return "$code " . ($result // '-');
