@@ -87,7 +87,7 @@ static const command_rec approov_cmds[] = {
                  approov_cmd_ApproovMessageSigningReplay, NULL,
                  RSRC_CONF | ACCESS_CONF,
                  "On to accept each valid message signature once (default "
-                 "Off)"),
+                 "Off, On once ApproovMessageSigningReplayCache is set)"),
     AP_INIT_TAKE1("ApproovMessageSigningReplayCacheFailure",
                   approov_cmd_ApproovMessageSigningReplayCacheFailure, NULL,
                   RSRC_CONF | ACCESS_CONF,

@@ -88,7 +88,8 @@ typedef struct {
     int signing_skew;               /* seconds; -1 while unset */
     apr_off_t signing_max_body;     /* bytes; -1 while unset */
 
-    int replay;                     /* ApproovMessageSigningReplay; -1 unset */
+    int replay;                     /* ApproovMessageSigningReplay; -1 unset:
+                                     * on when a cache is configured */
     const char *replay_at;          /* "file:line" of its On */
     int replay_fail_open;           /* ...ReplayCacheFailure; -1 unset */
 } approov_dir_conf;
@@ -209,7 +210,8 @@ void approov_replay_child_init(apr_pool_t *p, server_rec *s);
 
 /*
  * Replay protection of one signature that verified, for every label: 0
- * when replay protection is off here or this is the signature's first use
+ * when replay protection is off here (Off, or not set and no cache
+ * configured) or this is the signature's first use
  * (now recorded until expiry, approov_replay_expiry()),
  * APPROOV_SIG_REPLAYED when it was used before, on any node sharing the
  * cache, APPROOV_REPLAY_CACHE_UNAVAILABLE when the cache failed (logged

@@ -201,8 +201,7 @@ static apr_status_t forget_mutex(void *data)
     return APR_SUCCESS;
 }
 
-/* post_config: start the cache (nothing to do when no scope turns replay
- * protection on). */
+/* post_config: start the cache, when one is configured. */
 int approov_replay_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
@@ -219,7 +218,7 @@ int approov_replay_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_status_t rv;
 
     (void)plog; (void)ptemp;
-    if (!provider || !first_on_at) {
+    if (!provider) {
         return OK;
     }
     rv = apr_shm_create(&shm, sizeof(*failures), NULL, pconf);
@@ -274,6 +273,14 @@ void approov_replay_child_init(apr_pool_t *p, server_rec *s)
 
 /* ------------------------------------------------------------------ */
 /* the request                                                         */
+
+/* Whether replay protection applies here: On, or not set in a server
+ * with a cache (configuring the cache turns it on where signatures are
+ * checked). */
+static int replay_on(const approov_dir_conf *conf)
+{
+    return conf->replay == 1 || (conf->replay == -1 && provider != NULL);
+}
 
 int approov_replay_fails_open(const approov_dir_conf *conf)
 {
@@ -377,7 +384,7 @@ int approov_replay_check(request_rec *r, const approov_dir_conf *conf,
     apr_status_t rv = APR_EGENERAL;
     int seen = 0;
 
-    if (conf->replay != 1) {
+    if (!replay_on(conf)) {
         return 0;
     }
     if (!started) {

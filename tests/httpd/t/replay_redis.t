@@ -20,7 +20,7 @@ use ApproovReplay qw(start_cache stop_cache redis_dbsize redis_command
                      cache_lines counters);
 
 my $tool = $ENV{APPROOV_TEST_TOOL};
-plan tests => 31, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
+plan tests => 32, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
                          => $tool && -x $tool };
 
 my $dir = tempdir('approov-replay-redis-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -66,7 +66,14 @@ ok t_cmp(send_to($a, '/replay-off/ok.txt', %off), '200 valid',
 ok t_cmp(send_to($b, '/replay-off/ok.txt', %off), '200 valid',
          'Replay Off: and passes again');
 ok t_cmp(redis_dbsize($redis), $keys, 'Replay Off: nothing stored');
+# Not set in a scope, replay protection is on: the node has a cache.
+my %default = signed('/replay-default/ok.txt');
+ok t_cmp(send_to($a, '/replay-default/ok.txt', %default) . ', then '
+         . send_to($b, '/replay-default/ok.txt', %default),
+         '200 valid, then 401 sig_replayed',
+         'not set, with a cache configured: on');
 # Only a signature that verified is recorded.
+$keys = redis_dbsize($redis);
 my %bad = %{{ signed('/replay/ok.txt') }};
 $bad{Signature} =~ s/:(.)/':' . ($1 eq 'A' ? 'B' : 'A')/e;
 ok t_cmp(send_to($a, '/replay/ok.txt', %bad), '401 sig_bad_signature',

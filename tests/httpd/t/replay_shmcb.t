@@ -17,7 +17,7 @@ use ApproovReplay qw(node node_start node_stop node_graceful signed send_to
                      high_s_twin counters);
 
 my $tool = $ENV{APPROOV_TEST_TOOL};
-plan tests => 18, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
+plan tests => 19, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
                          => $tool && -x $tool };
 
 my $dir = tempdir('approov-replay-shmcb-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -92,6 +92,15 @@ ok t_cmp(node_graceful($node) && send_to($node, '/replay/ok.txt',
 my $counters = counters($node);
 ok t_cmp($counters->{ApproovSigReplayed}, qr/^\d+$/,
          'sig_replayed is counted (and survives the restarts)');
+
+# A node without a cache: where ApproovMessageSigningReplay is not set,
+# nothing is looked up, and a replay passes as it did before.
+my $plain = node($dir, 'nocache-node', undef);
+my %twice = signed('/replay-default/ok.txt');
+ok t_cmp(node_start($plain) && join(', ', map {
+             send_to($plain, '/replay-default/ok.txt', %twice) } 1 .. 2),
+         '200 valid, 200 valid', 'no cache, not set: off');
+node_stop($plain);
 
 # Start-up checks, with httpd -t.
 my $modules = $ENV{APPROOV_TEST_MODULES_DIR};

@@ -171,7 +171,10 @@ sub replay_key {
 #   /replay-open/    ...ReplayCacheFailure open
 #   /replay-short/   MaxAge 1, ClockSkew 0: entries that expire at once
 #   /replay-off/     replay protection off
+#   /replay-default/ no ApproovMessageSigningReplay: on when the node has a
+#                    cache, off when it has none
 #   /report/         report-only
+# (A node without a cache has /replay-default/ only.)
 # Every response carries the request's APPROOV_RESULT in X-Approov-Result;
 # /server-status shows the counters.  Returns { name, conf, port, log }.
 sub node {
@@ -180,7 +183,8 @@ sub node {
     my $module = $ENV{APPROOV_TEST_MODULE};
     my $port = free_port();
     mkdir "$dir/htdocs";
-    for my $scope (qw(replay replay-open replay-short replay-off report)) {
+    for my $scope (qw(replay replay-open replay-short replay-off replay-default
+                    report)) {
         mkdir "$dir/htdocs/$scope";
         open my $fh, '>', "$dir/htdocs/$scope/ok.txt" or die "$!";
         print $fh "ok\n";
@@ -193,15 +197,20 @@ sub node {
         'replay-short' => "ApproovMessageSigningMaxAge 1\n"
                           . 'ApproovMessageSigningClockSkew 0',
         'replay-off'   => 'ApproovMessageSigningReplay Off',
+        'replay-default' => '',
         'report'       => 'ApproovReportOnly On',
     );
     for my $scope (sort keys %scope) {
+        my $replay = $scope eq 'replay-default'
+                     ? '' : 'ApproovMessageSigningReplay On';
+        # On without a cache would stop httpd at start-up.
+        next if $replay && !defined $cache_spec;
         $scopes .= <<"SCOPE";
 <Location /$scope/>
     Approov On
     ApproovBase64Secret "$SECRET{main}"
     ApproovMessageSigning Required
-    ApproovMessageSigningReplay On
+    $replay
     $scope{$scope}
 </Location>
 SCOPE
