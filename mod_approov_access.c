@@ -161,6 +161,23 @@ static void describe_request(request_rec *r, const approov_dir_conf *conf,
     req->token_field = conf->header_name;
 }
 
+/* Replay protection (mod_approov_replay.c) of an install signature that
+ * passed every other check: only such a signature is recorded. */
+static int check_install_replay(request_rec *r, const approov_dir_conf *conf,
+                                const char *ipk, const approov_msgsig_t *sig)
+{
+    return approov_replay_check(
+        r, conf, APPROOV_MSGSIG_LABEL, (const unsigned char *)ipk,
+        strlen(ipk), APPROOV_REPLAY_ECDSA_P256, sig->signature,
+        sig->signature_len,
+        approov_replay_expiry_of(sig, conf->signing_max_age >= 0
+                                          ? conf->signing_max_age
+                                          : SIGNING_MAX_AGE_DEFAULT,
+                                 conf->signing_skew >= 0
+                                     ? conf->signing_skew
+                                     : SIGNING_SKEW_DEFAULT));
+}
+
 /*
  * The install signature of a request with a valid token: its outcome, 0
  * for valid.  For APPROOV_BODY_ERROR, *status is httpd's status for the
@@ -177,10 +194,6 @@ static int check_message_signature(request_rec *r,
     approov_digest_result_e digest;
     const char *body;
     apr_size_t len;
-    apr_int64_t max_age = conf->signing_max_age >= 0 ? conf->signing_max_age
-                                                     : SIGNING_MAX_AGE_DEFAULT;
-    apr_int64_t skew = conf->signing_skew >= 0 ? conf->signing_skew
-                                               : SIGNING_SKEW_DEFAULT;
     int rv;
 
     if (!ipk) {
@@ -193,32 +206,33 @@ static int check_message_signature(request_rec *r,
     result = approov_msgsig_verify(
         r->pool, &req, apr_table_get(r->headers_in, "Signature-Input"),
         apr_table_get(r->headers_in, "Signature"), ipk->valuestring,
-        r->request_time, max_age, skew, &sig);
+        r->request_time,
+        conf->signing_max_age >= 0 ? conf->signing_max_age
+                                   : SIGNING_MAX_AGE_DEFAULT,
+        conf->signing_skew >= 0 ? conf->signing_skew : SIGNING_SKEW_DEFAULT,
+        &sig);
     if (result != APPROOV_SIG_VALID) {
         return result;
     }
-    if (sig.covers_content_digest) {
-        /* The signature vouches for the Content-Digest header; the body
-         * must match it before any handler or backend sees the request. */
-        rv = approov_read_body(r, conf->signing_max_body >= 0
-                                      ? conf->signing_max_body
-                                      : SIGNING_MAX_BODY_DEFAULT,
-                               &body, &len, status);
-        if (rv != OK) {
-            return rv;
-        }
-        digest = approov_content_digest_check(
-            r->pool, apr_table_get(r->headers_in, "Content-Digest"),
-            (const unsigned char *)body, len);
-        if (digest != APPROOV_DIGEST_VALID) {
-            return digest;
-        }
+    if (!sig.covers_content_digest) {
+        return check_install_replay(r, conf, ipk->valuestring, &sig);
     }
-    /* Only a request whose signature passed every check is recorded. */
-    return approov_replay_check(
-        r, conf, APPROOV_MSGSIG_LABEL, (const unsigned char *)ipk->valuestring,
-        strlen(ipk->valuestring), APPROOV_REPLAY_ECDSA_P256, sig.signature,
-        sig.signature_len, approov_replay_expiry_of(&sig, max_age, skew));
+    /* The signature vouches for the Content-Digest header; the body must
+     * match it before any handler or backend sees the request. */
+    rv = approov_read_body(r, conf->signing_max_body >= 0
+                                  ? conf->signing_max_body
+                                  : SIGNING_MAX_BODY_DEFAULT,
+                           &body, &len, status);
+    if (rv != OK) {
+        return rv;
+    }
+    digest = approov_content_digest_check(
+        r->pool, apr_table_get(r->headers_in, "Content-Digest"),
+        (const unsigned char *)body, len);
+    if (digest != APPROOV_DIGEST_VALID) {
+        return digest;
+    }
+    return check_install_replay(r, conf, ipk->valuestring, &sig);
 }
 
 /*
