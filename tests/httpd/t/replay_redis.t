@@ -20,7 +20,7 @@ use ApproovReplay qw(start_cache stop_cache redis_dbsize redis_command
                      cache_lines counters);
 
 my $tool = $ENV{APPROOV_TEST_TOOL};
-plan tests => 32, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
+plan tests => 33, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
                          => $tool && -x $tool };
 
 my $dir = tempdir('approov-replay-redis-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -139,6 +139,9 @@ my ($ca, $cb) = (counters($a), counters($b));
 ok t_cmp(($ca->{ApproovReplayCacheUnavailable} // 'none') . ' '
          . ($cb->{ApproovReplayCacheUnavailable} // 'none'), '3 3',
          'every failure is counted, closed and open');
+ok t_cmp(send_to($a, '/report/ok.txt', signed('/report/ok.txt')),
+         '200 replay_cache_unavailable',
+         'cache down, report-only: reported and let through');
 for my $node ($a, $b) {
     t_debug("$node->{name}: $_") for grep { /approov|socache/ }
         split /\n/, ApproovTest::read_file($node->{log});
