@@ -83,6 +83,23 @@ static const command_rec approov_cmds[] = {
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                  "On to log and count failures but let requests through "
                  "(default Off)"),
+    AP_INIT_TAKE1("ApproovMessageSigningReplayCache",
+                  approov_cmd_ApproovMessageSigningReplayCache, NULL,
+                  RSRC_CONF,
+                  "The shared cache of used signatures: an socache provider "
+                  "and its arguments (shmcb, redis:host:port, "
+                  "memcache:host:port,...)"),
+    AP_INIT_FLAG("ApproovMessageSigningReplay",
+                 approov_cmd_ApproovMessageSigningReplay, NULL,
+                 RSRC_CONF | ACCESS_CONF,
+                 "On to accept each valid message signature once (default "
+                 "Off, On once ApproovMessageSigningReplayCache is set)"),
+    AP_INIT_TAKE1("ApproovMessageSigningReplayCacheFailure",
+                  approov_cmd_ApproovMessageSigningReplayCacheFailure, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "closed (the default: refuse with 503) or open (let the "
+                  "request through) when the replay cache cannot be "
+                  "reached"),
     { NULL }
 };
 
@@ -92,6 +109,13 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_config(approov_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(approov_create_counters, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(approov_prepare_crypto, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_config(approov_replay_pre_config, NULL, NULL,
+                       APR_HOOK_MIDDLE);
+    ap_hook_check_config(approov_replay_check_config, NULL, NULL,
+                         APR_HOOK_MIDDLE);
+    ap_hook_post_config(approov_replay_post_config, NULL, NULL,
+                        APR_HOOK_MIDDLE);
+    ap_hook_child_init(approov_replay_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, approov_show_counters, NULL, NULL,
                       APR_HOOK_MIDDLE);
     ap_hook_check_access(approov_check_access, NULL, NULL, APR_HOOK_MIDDLE,

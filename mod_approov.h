@@ -10,6 +10,7 @@
  *   mod_approov_body.c    a signed request body, read and handed on
  *   mod_approov_status.c  the outcome counters and mod_status
  *   mod_approov_metrics.c the counters for Prometheus (approov-metrics)
+ *   mod_approov_replay.c  replay protection through a shared cache
  *
  * Every verification rule lives in the core (lib/, see lib/README.md),
  * which includes no httpd header.
@@ -30,6 +31,7 @@
 
 #include "approov_envfile.h"
 #include "approov_msgsig.h"
+#include "approov_replay.h"
 #include "approov_token.h"
 
 APLOG_USE_MODULE(approov);
@@ -92,6 +94,11 @@ typedef struct {
     /* Account message-signing keys (HS256, kid = mskid), or NULL. */
     apr_array_header_t *account_keys;
     key_rank_e account_key_rank;
+
+    int replay;                     /* ApproovMessageSigningReplay; -1 unset:
+                                     * on when a cache is configured */
+    const char *replay_at;          /* "file:line" of its On */
+    int replay_fail_open;           /* ...ReplayCacheFailure; -1 unset */
 } approov_dir_conf;
 
 typedef struct {
@@ -205,5 +212,42 @@ int approov_show_counters(request_rec *r, int flags);
 /* mod_approov_metrics.c                                               */
 
 int approov_metrics_handler(request_rec *r);
+
+/* mod_approov_replay.c                                                */
+
+const char *approov_cmd_ApproovMessageSigningReplayCache(cmd_parms *cmd,
+                                                         void *dconf,
+                                                         const char *arg);
+const char *approov_cmd_ApproovMessageSigningReplay(cmd_parms *cmd,
+                                                    void *dconf, int flag);
+const char *approov_cmd_ApproovMessageSigningReplayCacheFailure(
+    cmd_parms *cmd, void *dconf, const char *arg);
+int approov_replay_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp);
+int approov_replay_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                apr_pool_t *ptemp, server_rec *s);
+int approov_replay_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s);
+void approov_replay_child_init(apr_pool_t *p, server_rec *s);
+
+/*
+ * Replay protection of one signature that verified, for every label: 0
+ * when replay protection is off here (Off, or not set and no cache
+ * configured) or this is the signature's first use
+ * (now recorded until expiry, approov_replay_expiry()),
+ * APPROOV_SIG_REPLAYED when it was used before, on any node sharing the
+ * cache, APPROOV_REPLAY_CACHE_UNAVAILABLE when the cache failed (logged
+ * here, once per interval).  The install signature passes "install", the
+ * ipk claim's bytes and APPROOV_REPLAY_ECDSA_P256; the account signature
+ * "account", its mskid and APPROOV_REPLAY_HMAC.
+ */
+int approov_replay_check(request_rec *r, const approov_dir_conf *conf,
+                         const char *label, const unsigned char *key_id,
+                         apr_size_t key_id_len, approov_replay_alg_e alg,
+                         const unsigned char *sig, apr_size_t sig_len,
+                         apr_time_t expiry);
+
+/* Whether ApproovMessageSigningReplayCacheFailure open applies here. */
+int approov_replay_fails_open(const approov_dir_conf *conf);
 
 #endif /* MOD_APPROOV_H */

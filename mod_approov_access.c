@@ -175,6 +175,28 @@ static const apr_array_header_t *scope_account_keys(
     return sconf->environment_account_keys;
 }
 
+/* Replay protection (mod_approov_replay.c) of a signature that passed
+ * every other check: only such a signature is recorded.  The install
+ * signature is known by its ipk, the account signature by its mskid. */
+static int check_replay(request_rec *r, const approov_dir_conf *conf,
+                        const cJSON *ipk, const cJSON *mskid,
+                        const approov_msgsig_t *sig)
+{
+    const char *key_id = ipk ? ipk->valuestring : mskid->valuestring;
+
+    return approov_replay_check(
+        r, conf, ipk ? APPROOV_MSGSIG_LABEL : APPROOV_MSGSIG_ACCOUNT_LABEL,
+        (const unsigned char *)key_id, strlen(key_id),
+        ipk ? APPROOV_REPLAY_ECDSA_P256 : APPROOV_REPLAY_HMAC,
+        sig->signature, sig->signature_len,
+        approov_replay_expiry_of(sig, conf->signing_max_age >= 0
+                                          ? conf->signing_max_age
+                                          : SIGNING_MAX_AGE_DEFAULT,
+                                 conf->signing_skew >= 0
+                                     ? conf->signing_skew
+                                     : SIGNING_SKEW_DEFAULT));
+}
+
 /*
  * The message signature of a request with a valid token: its outcome, 0
  * for valid (or nothing to check).  A token with ipk needs the install
@@ -243,7 +265,7 @@ static int check_message_signature(request_rec *r,
         return result;
     }
     if (!sig.covers_content_digest) {
-        return 0;
+        return check_replay(r, conf, ipk, mskid, &sig);
     }
     /* The signature vouches for the Content-Digest header; the body must
      * match it before any handler or backend sees the request. */
@@ -257,7 +279,10 @@ static int check_message_signature(request_rec *r,
     digest = approov_content_digest_check(
         r->pool, apr_table_get(r->headers_in, "Content-Digest"),
         (const unsigned char *)body, len);
-    return digest;
+    if (digest != APPROOV_DIGEST_VALID) {
+        return digest;
+    }
+    return check_replay(r, conf, ipk, mskid, &sig);
 }
 
 /*
@@ -389,10 +414,15 @@ static int respond(request_rec *r, const approov_dir_conf *conf,
 {
     const char *name = approov_outcome_name(check->outcome);
     int report_only = conf->report_only == 1;
+    /* The token and signature are valid, only the replay cache failed;
+     * ApproovMessageSigningReplayCacheFailure open lets them through. */
+    int unchecked = check->outcome == APPROOV_REPLAY_CACHE_UNAVAILABLE;
+    int fail_open = unchecked && !report_only
+                    && approov_replay_fails_open(conf);
 
     /* The claims first: whether the environment already has an APPROOV_
      * variable decides how they are added. */
-    if (check->outcome == APPROOV_VALID) {
+    if (check->outcome == APPROOV_VALID || fail_open) {
         set_claims(r, check);
     }
     apr_table_setn(r->subprocess_env, "APPROOV_RESULT", name);
@@ -408,8 +438,14 @@ static int respond(request_rec *r, const approov_dir_conf *conf,
         return check->status;
     }
     approov_count(report_only, check->outcome);
-    if (check->outcome == APPROOV_VALID) {
+    if (check->outcome == APPROOV_VALID || fail_open) {
         return OK;
+    }
+    if (unchecked) {
+        /* Logged by mod_approov_replay.c once per interval, not here per
+         * request.  503, not the failure status: the client did nothing
+         * wrong and may retry. */
+        return report_only ? DECLINED : refuse(r, HTTP_SERVICE_UNAVAILABLE);
     }
     if (report_only) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,

@@ -24,6 +24,8 @@ void *approov_create_dir_conf(apr_pool_t *p, char *dir)
     conf->signing_max_age = -1;
     conf->signing_skew = -1;
     conf->signing_max_body = -1;
+    conf->replay = -1;
+    conf->replay_fail_open = -1;
     return conf;
 }
 
@@ -79,6 +81,10 @@ void *approov_merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf)
         conf->account_keys = base->account_keys;
         conf->account_key_rank = base->account_key_rank;
     }
+    conf->replay = add->replay != -1 ? add->replay : base->replay;
+    conf->replay_at = add->replay != -1 ? add->replay_at : base->replay_at;
+    conf->replay_fail_open = add->replay_fail_open != -1
+                             ? add->replay_fail_open : base->replay_fail_open;
     return conf;
 }
 

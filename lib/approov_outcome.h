@@ -109,6 +109,10 @@
       "no account key configured") \
     X(APPROOV_SIG_BAD_MSKID, "sig_bad_mskid", \
       "the token's mskid (and no ipk) is not a string") \
+    X(APPROOV_SIG_REPLAYED, "sig_replayed", \
+      "the signature was accepted before (replay protection)") \
+    X(APPROOV_REPLAY_CACHE_UNAVAILABLE, "replay_cache_unavailable", \
+      "the replay cache could not be reached") \
     APPROOV_TEST_OUTCOMES(X)
 
 /* A test build (-DAPPROOV_TEST_EXTRA_OUTCOMES=N, N <= 4) has N more

@@ -23,6 +23,7 @@ packages=(
     lintian man-db                 # lintian, man approov-token
     git iproute2                   # check-deb.sh, check-dist.sh: tracked files, ss
     valgrind                       # check-valgrind.sh
+    redis-server memcached         # t/replay_*.t: the shared replay caches
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -12,7 +12,7 @@ LAYERS='
 1 json sfv claims
 2 keys
 3 token msgsig
-4 token_cache mint
+4 token_cache mint replay
 '
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)

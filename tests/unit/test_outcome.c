@@ -24,6 +24,7 @@ static const char *const released[] = {
     "digest_mismatch",
     "sig_no_ipk", "sig_body_too_large", "body_error",
     "sig_unknown_mskid", "sig_no_account_key", "sig_bad_mskid",
+    "sig_replayed", "replay_cache_unavailable",
 };
 #define RELEASED_COUNT ((int)(sizeof(released) / sizeof(released[0])))
 

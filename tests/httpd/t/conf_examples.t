@@ -42,7 +42,8 @@ close $load;
 ok t_cmp($load_line, qr{^LoadModule approov_module /usr/lib/apache2/modules/mod_approov\.so$},
          'approov.load loads approov_module from Debian\'s module directory');
 
-my @modules = qw(authz_core authz_host headers proxy proxy_http status);
+my @modules = qw(authz_core authz_host headers proxy proxy_http status
+                 socache_shmcb socache_redis);
 my $loads = join '', map {
     "LoadModule ${_}_module \"$modules_dir/mod_$_.so\"\n"
 } @modules;
