@@ -85,6 +85,9 @@ typedef struct {
     int signing_max_age;            /* seconds; -1 while unset */
     int signing_skew;               /* seconds; -1 while unset */
     apr_off_t signing_max_body;     /* bytes; -1 while unset */
+
+    const char *issuer;             /* ApproovIssuer; NULL while unset */
+    apr_array_header_t *audiences;  /* ApproovAudience; NULL while unset */
 } approov_dir_conf;
 
 typedef struct {
@@ -136,6 +139,10 @@ const char *approov_cmd_ApproovReportOnly(cmd_parms *cmd, void *dconf,
                                           int flag);
 const char *approov_cmd_ApproovMessageSigning(cmd_parms *cmd, void *dconf,
                                               const char *arg);
+const char *approov_cmd_ApproovIssuer(cmd_parms *cmd, void *dconf,
+                                      const char *arg);
+const char *approov_cmd_ApproovAudience(cmd_parms *cmd, void *dconf,
+                                        const char *arg);
 /* ApproovMessageSigningMaxAge, ...ClockSkew, ...MaxBody (cmd->info 0-2) */
 const char *approov_cmd_signing_limit(cmd_parms *cmd, void *dconf,
                                       const char *arg);

@@ -91,6 +91,22 @@ static approov_result_e check_binding(request_rec *r,
                                  conf->binding_optional == 1);
 }
 
+/* The scope's ApproovIssuer and ApproovAudience, on a verified token
+ * (also one the connection's cache holds, verified under another scope's:
+ * they are judged for each request, never cached). */
+static approov_result_e check_issuer_audience(const approov_dir_conf *conf,
+                                              const approov_token_t *token)
+{
+    approov_result_e result = approov_check_issuer(token, conf->issuer);
+
+    if (result == APPROOV_VALID && conf->audiences) {
+        result = approov_check_audience(
+            token, (const char *const *)conf->audiences->elts,
+            conf->audiences->nelts);
+    }
+    return result;
+}
+
 /* ------------------------------------------------------------------ */
 /* the request's state, and the request the client sent               */
 
@@ -405,6 +421,9 @@ static int judge_request(request_rec *r, const approov_dir_conf *conf)
     }
     if ((value = token_text(r, conf, &check.outcome)) != NULL) {
         check.outcome = verify_token(r, conf, value, &check);
+    }
+    if (check.outcome == APPROOV_VALID && (conf->issuer || conf->audiences)) {
+        check.outcome = check_issuer_audience(conf, &check.token);
     }
     if (check.outcome == APPROOV_VALID && conf->binding) {
         check.outcome = check_binding(r, conf, &check.token);

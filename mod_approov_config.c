@@ -71,6 +71,8 @@ void *approov_merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf)
                                                  : base->signing_skew;
     conf->signing_max_body = add->signing_max_body != -1
                              ? add->signing_max_body : base->signing_max_body;
+    conf->issuer = add->issuer ? add->issuer : base->issuer;
+    conf->audiences = add->audiences ? add->audiences : base->audiences;
     return conf;
 }
 
@@ -487,6 +489,34 @@ const char *approov_cmd_signing_limit(cmd_parms *cmd, void *dconf,
         break;
     }
     return err;
+}
+
+const char *approov_cmd_ApproovIssuer(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
+{
+    REFUSE_IN_LIMIT(cmd);
+    if (!*arg) {
+        return "ApproovIssuer: the issuer must not be empty";
+    }
+    ((approov_dir_conf *)dconf)->issuer = arg;
+    return NULL;
+}
+
+const char *approov_cmd_ApproovAudience(cmd_parms *cmd, void *dconf,
+                                        const char *arg)
+{
+    approov_dir_conf *conf = dconf;
+
+    REFUSE_IN_LIMIT(cmd);
+    if (!*arg) {
+        return "ApproovAudience: an audience must not be empty";
+    }
+    /* The first value in a scope replaces what an enclosing scope set. */
+    if (!conf->audiences) {
+        conf->audiences = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    }
+    *(const char **)apr_array_push(conf->audiences) = arg;
+    return NULL;
 }
 
 /* ------------------------------------------------------------------ */
