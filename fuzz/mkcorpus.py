@@ -309,6 +309,17 @@ def claims_corpus():
           + b"\0\x01" + bearer)
     write(t, "bind-pay-number", H + b"\0" + b'{"exp":%d,"pay":7}' % LATER
           + b"\0\x00" + bearer)
+    # ApproovIssuer (the first value) and ApproovAudience (the values).
+    write(t, "iss-match", H + b"\0" + b'{"exp":%d,"iss":"acme.approov.io"}'
+          % LATER + b"\0\x00acme.approov.io")
+    write(t, "aud-string", H + b"\0" + b'{"exp":%d,"aud":"api"}' % LATER
+          + b"\0\x00iss\0api")
+    write(t, "aud-array", H + b"\0" + b'{"exp":%d,"iss":"iss","aud":["x",'
+          b'"api"]}' % LATER + b"\0\x00iss\0api")
+    write(t, "aud-array-mixed", H + b"\0" + b'{"exp":%d,"aud":["api",1]}'
+          % LATER + b"\0\x00iss\0api")
+    write(t, "aud-empty-array", H + b"\0" + b'{"exp":%d,"aud":[]}' % LATER
+          + b"\0\x00iss\0api")
     write(t, "leeway-60-exp-now", H + b"\0" + b'{"exp":%d}' % NOW
           + b"\0\x04")
     write(t, "leeway-300-nbf", H + b"\0" + b'{"exp":%d,"nbf":%d}'
