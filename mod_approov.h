@@ -188,6 +188,21 @@ int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
 int approov_create_counters(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s);
 void approov_count(int report_only, int outcome);
+/* Count a missing-token refusal (APPROOV_MISSING) by the SDK's status
+ * (approov_sdk_status_e, lib/approov_sdk_status.h). */
+void approov_count_missing(int report_only, int sdk_status);
 int approov_show_counters(request_rec *r, int flags);
+
+/*
+ * The counters, for whatever shows them (mod_status above; an exporter):
+ * an outcome's count (approov_outcome_e, named by approov_outcome_name()),
+ * and the missing-token count of an SDK status (approov_sdk_status_e,
+ * named by approov_sdk_status_name()), enforced (report_only 0) or
+ * report-only (1), summed over all children.  0 out of range, and before
+ * the post_config hook made the counters.  Each read is atomic; two reads
+ * are not one snapshot.
+ */
+apr_uint64_t approov_outcome_count(int report_only, int outcome);
+apr_uint64_t approov_missing_count(int report_only, int sdk_status);
 
 #endif /* MOD_APPROOV_H */
