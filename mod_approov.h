@@ -142,7 +142,7 @@ const char *approov_cmd_ApproovMessageSigning(cmd_parms *cmd, void *dconf,
 const char *approov_cmd_ApproovIssuer(cmd_parms *cmd, void *dconf,
                                       const char *arg);
 const char *approov_cmd_ApproovAudience(cmd_parms *cmd, void *dconf,
-                                        const char *arg);
+                                        const char *args);
 /* ApproovMessageSigningMaxAge, ...ClockSkew, ...MaxBody (cmd->info 0-2) */
 const char *approov_cmd_signing_limit(cmd_parms *cmd, void *dconf,
                                       const char *arg);

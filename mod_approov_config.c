@@ -503,19 +503,34 @@ const char *approov_cmd_ApproovIssuer(cmd_parms *cmd, void *dconf,
 }
 
 const char *approov_cmd_ApproovAudience(cmd_parms *cmd, void *dconf,
-                                        const char *arg)
+                                        const char *args)
 {
     approov_dir_conf *conf = dconf;
+    apr_array_header_t *list;
+    const char *word;
 
     REFUSE_IN_LIMIT(cmd);
-    if (!*arg) {
-        return "ApproovAudience: an audience must not be empty";
+    /* Raw arguments, not ITERATE: httpd's ITERATE ends the list at an
+     * empty word ("") and drops what follows without a word. */
+    list = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    while (*args) {
+        word = ap_getword_conf(cmd->pool, &args);
+        if (!*word) {
+            return "ApproovAudience: an audience must not be empty";
+        }
+        *(const char **)apr_array_push(list) = word;
     }
-    /* The first value in a scope replaces what an enclosing scope set. */
+    if (list->nelts == 0) {
+        return "ApproovAudience: name at least one audience";
+    }
+    /* The first line in a scope replaces what an enclosing scope set;
+     * more lines in the scope add to it. */
     if (!conf->audiences) {
-        conf->audiences = apr_array_make(cmd->pool, 2, sizeof(const char *));
+        conf->audiences = list;
     }
-    *(const char **)apr_array_push(conf->audiences) = arg;
+    else {
+        apr_array_cat(conf->audiences, list);
+    }
     return NULL;
 }
 

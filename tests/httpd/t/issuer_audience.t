@@ -16,7 +16,8 @@ use Apache::TestUtil qw(t_cmp t_debug t_start_error_log_watch
                         t_finish_error_log_watch);
 use ApproovMint qw(mint broken);
 use ApproovTest qw(outcome connection_open connection_outcome
-                   status_counters unique);
+                   status_counters unique httpd_conf run_httpd free_port);
+use File::Temp qw(tempdir);
 
 my $ISS = 'acme.approov.io';
 my $A = 'api-a.example.com';
@@ -64,7 +65,7 @@ my @cases = (
     [ dir => { iss => $ISS }, '401 bad_iss', '<Directory>: another iss' ],
 );
 
-plan tests => @cases + 22;
+plan tests => @cases + 30;
 
 for my $case (@cases) {
     my ($dir, $claims, $want, $name) = @$case;
@@ -154,5 +155,36 @@ for my $case (@cases) {
         ok t_cmp(connection_outcome($conn, "/issaud/$dir/ok.txt", 'Approov-Token' => $token),
                  $want, "keep-alive request $n: /$dir/ with the token for "
                         . ($token eq $token_a ? 'a' : 'b'));
+    }
+}
+
+# Start-up: an empty issuer or audience, or none, stops httpd, with the
+# file and line (httpd's own words for ApproovIssuer, one argument); so
+# does either inside <Limit>; both in one <Location> are fine.
+{
+    my $dir = tempdir('approov-issaud-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    my @cases = (
+        [ 'ApproovIssuer ""', qr/ApproovIssuer takes one argument/ ],
+        [ 'ApproovIssuer', qr/ApproovIssuer takes one argument/ ],
+        [ 'ApproovIssuer a b', qr/ApproovIssuer takes one argument/ ],
+        [ 'ApproovAudience a "" b', qr/ApproovAudience: an audience must not be empty/ ],
+        [ 'ApproovAudience ""', qr/ApproovAudience: an audience must not be empty/ ],
+        [ 'ApproovAudience', qr/ApproovAudience: name at least one audience/ ],
+        [ "<Limit GET>\n        ApproovAudience a\n    </Limit>", qr/ApproovAudience.*Limit|Limit.*ApproovAudience/ ],
+        [ "ApproovIssuer acme.approov.io\n    ApproovAudience a b\n    ApproovAudience c", undef ],
+    );
+    my $n = 0;
+    for my $case (@cases) {
+        my ($lines, $error) = @$case;
+        my $conf = httpd_conf($dir, 'startup' . ++$n, free_port(),
+            qq{LoadModule approov_module "$ENV{APPROOV_TEST_MODULE}"},
+            '<Location /api/>', '    Approov On',
+            qq{    ApproovBase64Secret "$ApproovMint::SECRET{main}"},
+            "    $lines", '</Location>');
+        my ($status, $out) = run_httpd('-t', '-f', $conf);
+        t_debug("httpd -t: exit $status: $out");
+        ok t_cmp($error ? ($status != 0 && $out =~ $error && $out =~ /startup$n\.conf/ ? 'refused' : "exit $status: $out")
+                        : ($status == 0 ? 'Syntax OK' : "exit $status: $out"),
+                 $error ? 'refused' : 'Syntax OK', "httpd -t with $lines");
     }
 }
