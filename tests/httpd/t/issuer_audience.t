@@ -65,7 +65,7 @@ my @cases = (
     [ dir => { iss => $ISS }, '401 bad_iss', '<Directory>: another iss' ],
 );
 
-plan tests => @cases + 30;
+plan tests => @cases + 36;
 
 for my $case (@cases) {
     my ($dir, $claims, $want, $name) = @$case;
@@ -187,4 +187,24 @@ for my $case (@cases) {
                         : ($status == 0 ? 'Syntax OK' : "exit $status: $out"),
                  $error ? 'refused' : 'Syntax OK', "httpd -t with $lines");
     }
+}
+
+# A <VirtualHost>'s own values, and a <Location> inside it that replaces
+# only the audience.
+{
+    Apache::TestRequest::module('approov_issaud_vhost');
+    my @vhost = (
+        [ '/open/ok.txt', { iss => 'vhost.approov.io', aud => 'vhost.example.com' }, '200 -', 'both the vhost\'s' ],
+        [ '/open/ok.txt', { iss => $ISS, aud => 'vhost.example.com' }, '401 bad_iss', 'the main server\'s issuer' ],
+        [ '/open/ok.txt', { iss => 'vhost.approov.io', aud => $A }, '401 bad_aud', 'another audience' ],
+        [ '/issaud/aud-a/ok.txt', { iss => 'vhost.approov.io', aud => $A }, '200 -', '<Location> audience, vhost issuer' ],
+        [ '/issaud/aud-a/ok.txt', { iss => 'vhost.approov.io', aud => 'vhost.example.com' }, '401 bad_aud', 'the vhost audience replaced' ],
+        [ '/issaud/aud-a/ok.txt', { aud => $A }, '401 bad_iss', 'the vhost issuer kept' ],
+    );
+    for my $case (@vhost) {
+        my ($path, $claims, $want, $name) = @$case;
+        ok t_cmp(outcome($path, 'Approov-Token' => mint(claims => $claims)),
+                 $want, "vhost $path: $name");
+    }
+    Apache::TestRequest::module('default');
 }
