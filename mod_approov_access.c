@@ -2,8 +2,8 @@
  * mod_approov_access.c: the access hooks.  Each request in a scope with
  * Approov On is judged once, by whichever of check_access and
  * check_access_ex runs first for it: the token, the connection's token
- * cache, token binding, message signing, the claims for the environment,
- * and the refusal.
+ * cache, issuer and audience, token binding, message signing, the claims
+ * and the SDK's status for the environment, and the refusal.
  */
 
 #include "mod_core.h"
