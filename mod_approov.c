@@ -79,6 +79,14 @@ static const command_rec approov_cmds[] = {
                   (void *)2, RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "Largest request body read to check a signed "
                   "Content-Digest, in bytes (default 1048576)"),
+    AP_INIT_TAKE1("ApproovIssuer", approov_cmd_ApproovIssuer, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                  "The iss a token must carry, byte for byte (default: iss "
+                  "not checked)"),
+    AP_INIT_RAW_ARGS("ApproovAudience", approov_cmd_ApproovAudience, NULL,
+                     RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                     "Audiences one of which the token's aud must name "
+                     "(default: aud not checked)"),
     AP_INIT_FLAG("ApproovReportOnly", approov_cmd_ApproovReportOnly, NULL,
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                  "On to log and count failures but let requests through "

@@ -99,6 +99,9 @@ typedef struct {
                                      * on when a cache is configured */
     const char *replay_at;          /* "file:line" of its On */
     int replay_fail_open;           /* ...ReplayCacheFailure; -1 unset */
+
+    const char *issuer;             /* ApproovIssuer; NULL while unset */
+    apr_array_header_t *audiences;  /* ApproovAudience; NULL while unset */
 } approov_dir_conf;
 
 typedef struct {
@@ -157,6 +160,10 @@ const char *approov_cmd_ApproovAccountSigningSecret(cmd_parms *cmd,
                                                    void *dconf,
                                                    const char *arg,
                                                    const char *mskid);
+const char *approov_cmd_ApproovIssuer(cmd_parms *cmd, void *dconf,
+                                      const char *arg);
+const char *approov_cmd_ApproovAudience(cmd_parms *cmd, void *dconf,
+                                        const char *args);
 /* ApproovMessageSigningMaxAge, ...ClockSkew, ...MaxBody (cmd->info 0-2) */
 const char *approov_cmd_signing_limit(cmd_parms *cmd, void *dconf,
                                       const char *arg);
@@ -205,14 +212,30 @@ int approov_create_counters(apr_pool_t *pconf, apr_pool_t *plog,
 #define APPROOV_COUNTER_MODES 2
 
 void approov_count(int report_only, int outcome);
-void approov_read_counters(apr_uint64_t counts[][APPROOV_OUTCOME_COUNT]);
+/* Count a missing-token refusal (APPROOV_MISSING) by the SDK's status
+ * (approov_sdk_status_e, lib/approov_sdk_status.h). */
+void approov_count_missing(int report_only, int sdk_status);
 int approov_show_counters(request_rec *r, int flags);
+
+/*
+ * The counters, for whatever shows them (mod_status above; an exporter):
+ * an outcome's count (approov_outcome_e, named by approov_outcome_name()),
+ * and the missing-token count of an SDK status (approov_sdk_status_e,
+ * named by approov_sdk_status_name()), enforced (report_only 0) or
+ * report-only (1), summed over all children.  0 out of range, and before
+ * the post_config hook made the counters.  Each read is atomic; two reads
+ * are not one snapshot.
+ */
+apr_uint64_t approov_outcome_count(int report_only, int outcome);
+apr_uint64_t approov_missing_count(int report_only, int sdk_status);
+void approov_read_counters(apr_uint64_t counts[][APPROOV_OUTCOME_COUNT]);
 
 /* ------------------------------------------------------------------ */
 /* mod_approov_metrics.c                                               */
 
 int approov_metrics_handler(request_rec *r);
 
+/* ------------------------------------------------------------------ */
 /* mod_approov_replay.c                                                */
 
 const char *approov_cmd_ApproovMessageSigningReplayCache(cmd_parms *cmd,

@@ -2,8 +2,8 @@
  * mod_approov_access.c: the access hooks.  Each request in a scope with
  * Approov On is judged once, by whichever of check_access and
  * check_access_ex runs first for it: the token, the connection's token
- * cache, token binding, message signing, the claims for the environment,
- * and the refusal.
+ * cache, issuer and audience, token binding, message signing, the claims
+ * and the SDK's status for the environment, and the refusal.
  */
 
 #include "mod_core.h"
@@ -11,6 +11,7 @@
 #include "mod_approov.h"
 
 #include "approov_claims.h"
+#include "approov_sdk_status.h"
 #include "approov_token_cache.h"
 
 /* ------------------------------------------------------------------ */
@@ -89,6 +90,22 @@ static approov_result_e check_binding(request_rec *r,
     }
     return approov_check_binding(token, values, conf->binding->nelts,
                                  conf->binding_optional == 1);
+}
+
+/* The scope's ApproovIssuer and ApproovAudience, on a verified token
+ * (also one the connection's cache holds, verified under another scope's:
+ * they are judged for each request, never cached). */
+static approov_result_e check_issuer_audience(const approov_dir_conf *conf,
+                                              const approov_token_t *token)
+{
+    approov_result_e result = approov_check_issuer(token, conf->issuer);
+
+    if (result == APPROOV_VALID && conf->audiences) {
+        result = approov_check_audience(
+            token, (const char *const *)conf->audiences->elts,
+            conf->audiences->nelts);
+    }
+    return result;
 }
 
 /* ------------------------------------------------------------------ */
@@ -313,7 +330,53 @@ typedef struct {
     approov_token_t token;              /* the token, once verified */
     int outcome;
     int status;                         /* httpd's, for a body error */
+    approov_sdk_status_e sdk;           /* what Approov-Status names */
+    const char *sdk_status;             /* Approov-Status, made safe */
+    const char *trace_id;               /* Approov-TraceID, made safe */
 } request_check;
+
+/* The SDK's Approov-Status and Approov-TraceID: the status the first
+ * names, and both made safe for a log line and the environment
+ * (approov_log_token(); NULL when absent or empty). */
+static void read_sdk_headers(request_rec *r, request_check *check)
+{
+    const char *status = apr_table_get(r->headers_in,
+                                       APPROOV_SDK_STATUS_HEADER);
+
+    check->sdk = approov_sdk_status_of(status);
+    check->sdk_status = approov_log_token(r->pool, status);
+    check->trace_id = approov_log_token(
+        r->pool, apr_table_get(r->headers_in, APPROOV_SDK_TRACE_HEADER));
+}
+
+/* APPROOV_SDK_STATUS and APPROOV_TRACE_ID, on every request judged that
+ * sent the header, so that CustomLog can put them next to any result. */
+static void set_sdk_vars(request_rec *r, const request_check *check)
+{
+    if (check->sdk_status) {
+        apr_table_setn(r->subprocess_env, "APPROOV_SDK_STATUS",
+                       check->sdk_status);
+    }
+    if (check->trace_id) {
+        apr_table_setn(r->subprocess_env, "APPROOV_TRACE_ID",
+                       check->trace_id);
+    }
+}
+
+/* " sdk_status=... trace_id=..." for a rejection's log line, each field
+ * only when its header came: lines of requests without them are as
+ * before. */
+static const char *sdk_fields(request_rec *r, const request_check *check)
+{
+    if (!check->sdk_status && !check->trace_id) {
+        return "";
+    }
+    return apr_pstrcat(r->pool,
+                       check->sdk_status ? " sdk_status=" : "",
+                       check->sdk_status ? check->sdk_status : "",
+                       check->trace_id ? " trace_id=" : "",
+                       check->trace_id ? check->trace_id : "", NULL);
+}
 
 /* The scope's keys, or the secret from httpd's environment; NULL only
  * where a .htaccess file turned Approov On and no secret reaches. */
@@ -426,18 +489,23 @@ static int respond(request_rec *r, const approov_dir_conf *conf,
         set_claims(r, check);
     }
     apr_table_setn(r->subprocess_env, "APPROOV_RESULT", name);
+    set_sdk_vars(r, check);
     if (check->outcome == APPROOV_BODY_ERROR) {
         /* The client failed, not the token: httpd's status, whatever the
          * mode, for the body is gone. */
         approov_count(0, check->outcome);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "approov: request refused: reason=%s status=%d "
-                      "client=%s method=%s uri=%s", name, check->status,
+                      "client=%s method=%s%s uri=%s", name, check->status,
                       r->useragent_ip, ap_escape_logitem(r->pool, r->method),
+                      sdk_fields(r, check),
                       ap_escape_logitem(r->pool, r->uri));
         return check->status;
     }
     approov_count(report_only, check->outcome);
+    if (check->outcome == APPROOV_MISSING) {
+        approov_count_missing(report_only, check->sdk);
+    }
     if (check->outcome == APPROOV_VALID || fail_open) {
         return OK;
     }
@@ -450,15 +518,16 @@ static int respond(request_rec *r, const approov_dir_conf *conf,
     if (report_only) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "approov: token would be rejected (report-only): "
-                      "reason=%s client=%s method=%s uri=%s", name,
+                      "reason=%s client=%s method=%s%s uri=%s", name,
                       r->useragent_ip, ap_escape_logitem(r->pool, r->method),
+                      sdk_fields(r, check),
                       ap_escape_logitem(r->pool, r->uri));
         return DECLINED;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "approov: token rejected: reason=%s client=%s method=%s "
+                  "approov: token rejected: reason=%s client=%s method=%s%s "
                   "uri=%s", name, r->useragent_ip,
-                  ap_escape_logitem(r->pool, r->method),
+                  ap_escape_logitem(r->pool, r->method), sdk_fields(r, check),
                   ap_escape_logitem(r->pool, r->uri));
     return refuse(r, conf->failure_status ? conf->failure_status
                                           : HTTP_UNAUTHORIZED);
@@ -481,11 +550,16 @@ static int judge_request(request_rec *r, const approov_dir_conf *conf)
     /* A response that needed a token is never one for mod_cache to serve
      * to the next client, who may have none. */
     r->no_cache = 1;
+    read_sdk_headers(r, &check);
     if (!(check.keys = scope_keys(r, conf))) {
+        set_sdk_vars(r, &check);
         return refuse_without_key(r, conf);
     }
     if ((value = token_text(r, conf, &check.outcome)) != NULL) {
         check.outcome = verify_token(r, conf, value, &check);
+    }
+    if (check.outcome == APPROOV_VALID && (conf->issuer || conf->audiences)) {
+        check.outcome = check_issuer_audience(conf, &check.token);
     }
     if (check.outcome == APPROOV_VALID && conf->binding) {
         check.outcome = check_binding(r, conf, &check.token);

@@ -85,6 +85,8 @@ void *approov_merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf)
     conf->replay_at = add->replay != -1 ? add->replay_at : base->replay_at;
     conf->replay_fail_open = add->replay_fail_open != -1
                              ? add->replay_fail_open : base->replay_fail_open;
+    conf->issuer = add->issuer ? add->issuer : base->issuer;
+    conf->audiences = add->audiences ? add->audiences : base->audiences;
     return conf;
 }
 
@@ -581,6 +583,49 @@ const char *approov_cmd_signing_limit(cmd_parms *cmd, void *dconf,
         break;
     }
     return err;
+}
+
+const char *approov_cmd_ApproovIssuer(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
+{
+    REFUSE_IN_LIMIT(cmd);
+    if (!*arg) {
+        return "ApproovIssuer: the issuer must not be empty";
+    }
+    ((approov_dir_conf *)dconf)->issuer = arg;
+    return NULL;
+}
+
+const char *approov_cmd_ApproovAudience(cmd_parms *cmd, void *dconf,
+                                        const char *args)
+{
+    approov_dir_conf *conf = dconf;
+    apr_array_header_t *list;
+    const char *word;
+
+    REFUSE_IN_LIMIT(cmd);
+    /* Raw arguments, not ITERATE: httpd's ITERATE ends the list at an
+     * empty word ("") and drops what follows without a word. */
+    list = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    while (*args) {
+        word = ap_getword_conf(cmd->pool, &args);
+        if (!*word) {
+            return "ApproovAudience: an audience must not be empty";
+        }
+        *(const char **)apr_array_push(list) = word;
+    }
+    if (list->nelts == 0) {
+        return "ApproovAudience: name at least one audience";
+    }
+    /* The first line in a scope replaces what an enclosing scope set;
+     * more lines in the scope add to it. */
+    if (!conf->audiences) {
+        conf->audiences = list;
+    }
+    else {
+        apr_array_cat(conf->audiences, list);
+    }
+    return NULL;
 }
 
 /* ------------------------------------------------------------------ */

@@ -24,7 +24,13 @@
  *  - approov_check_binding() returns what the rules give (optional, missing
  *    header, no pay, pay not a string, mismatch, valid), pay being compared
  *    with a SHA-256 and base64 computed by OpenSSL; approov_binding_hash()
- *    agrees with OpenSSL.
+ *    agrees with OpenSSL;
+ *  - approov_check_issuer(), with the first VALUE as ApproovIssuer (none
+ *    without VALUEs), and approov_check_audience(), with the VALUEs as
+ *    ApproovAudience, return what the README's rules give, judged on plain
+ *    cJSON's parse of the payload: iss a string of exactly those bytes;
+ *    aud a string among them, or a non-empty array of strings only, one
+ *    among them; unset, valid.
  */
 #include <math.h>
 #include <stdio.h>
@@ -111,6 +117,55 @@ static approov_result_e binding_model(const cJSON *claims,
     fuzz_binding_hash(values, count, expected);
     return strcmp(pay->valuestring, expected) == 0 ? APPROOV_VALID
                                                    : APPROOV_PAY_MISMATCH;
+}
+
+static approov_result_e issuer_model(const cJSON *claims,
+                                     const char *issuer)
+{
+    const cJSON *iss = cJSON_GetObjectItemCaseSensitive(claims, "iss");
+
+    if (!issuer) return APPROOV_VALID;
+    if (!iss || iss->type != cJSON_String) return APPROOV_BAD_ISS;
+    return strlen(iss->valuestring) == strlen(issuer)
+           && memcmp(iss->valuestring, issuer, strlen(issuer)) == 0
+           ? APPROOV_VALID : APPROOV_BAD_ISS;
+}
+
+static int among(const char *value, const char *const *list, int count)
+{
+    while (count-- > 0) {
+        if (strlen(list[count]) == strlen(value)
+            && memcmp(list[count], value, strlen(value)) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static approov_result_e audience_model(const cJSON *claims,
+                                       const char *const *list, int count)
+{
+    const cJSON *aud = cJSON_GetObjectItemCaseSensitive(claims, "aud");
+    int i, n, hit = 0;
+
+    if (count == 0) return APPROOV_VALID;
+    if (!aud) return APPROOV_BAD_AUD;
+    if (aud->type == cJSON_String) {
+        return among(aud->valuestring, list, count) ? APPROOV_VALID
+                                                    : APPROOV_BAD_AUD;
+    }
+    if (aud->type != cJSON_Array) return APPROOV_BAD_AUD;
+    n = cJSON_GetArraySize(aud);
+    if (n == 0) return APPROOV_BAD_AUD;
+    for (i = 0; i < n; i++) {
+        if (cJSON_GetArrayItem(aud, i)->type != cJSON_String) {
+            return APPROOV_BAD_AUD;
+        }
+    }
+    for (i = 0; i < n && !hit; i++) {
+        hit = among(cJSON_GetArrayItem(aud, i)->valuestring, list, count);
+    }
+    return hit ? APPROOV_VALID : APPROOV_BAD_AUD;
 }
 
 /* Replace the first PAY_MARKER in [text, text + *len) by pay; returns a
@@ -230,6 +285,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    "valid token without a finite numeric exp");
         FUZZ_CHECK(tok.claims && tok.exp == exp->valuedouble,
                    "out->exp %.17g, exp %.17g", tok.exp, exp->valuedouble);
+
+        b = approov_check_issuer(&tok, count ? values[0] : NULL);
+        b_expected = issuer_model(plain, count ? values[0] : NULL);
+        FUZZ_CHECK(b == b_expected, "approov_check_issuer %s, the rules "
+                   "say %s", approov_result_name(b),
+                   approov_result_name(b_expected));
+        b = approov_check_audience(&tok, (const char *const *)values, count);
+        b_expected = audience_model(plain, (const char *const *)values,
+                                    count);
+        FUZZ_CHECK(b == b_expected, "approov_check_audience %s, the rules "
+                   "say %s", approov_result_name(b),
+                   approov_result_name(b_expected));
         cJSON_Delete(plain);
 
         b = approov_check_binding(&tok, (const char *const *)values, count,

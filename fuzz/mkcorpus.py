@@ -309,6 +309,17 @@ def claims_corpus():
           + b"\0\x01" + bearer)
     write(t, "bind-pay-number", H + b"\0" + b'{"exp":%d,"pay":7}' % LATER
           + b"\0\x00" + bearer)
+    # ApproovIssuer (the first value) and ApproovAudience (the values).
+    write(t, "iss-match", H + b"\0" + b'{"exp":%d,"iss":"acme.approov.io"}'
+          % LATER + b"\0\x00acme.approov.io")
+    write(t, "aud-string", H + b"\0" + b'{"exp":%d,"aud":"api"}' % LATER
+          + b"\0\x00iss\0api")
+    write(t, "aud-array", H + b"\0" + b'{"exp":%d,"iss":"iss","aud":["x",'
+          b'"api"]}' % LATER + b"\0\x00iss\0api")
+    write(t, "aud-array-mixed", H + b"\0" + b'{"exp":%d,"aud":["api",1]}'
+          % LATER + b"\0\x00iss\0api")
+    write(t, "aud-empty-array", H + b"\0" + b'{"exp":%d,"aud":[]}' % LATER
+          + b"\0\x00iss\0api")
     write(t, "leeway-60-exp-now", H + b"\0" + b'{"exp":%d}' % NOW
           + b"\0\x04")
     write(t, "leeway-300-nbf", H + b"\0" + b'{"exp":%d,"nbf":%d}'
@@ -1099,6 +1110,29 @@ def msgsig_corpus():
                                                 for i in range(256)))))
 
 
+def sdkstatus_corpus():
+    """Approov-Status and Approov-TraceID values (fuzz_sdkstatus)."""
+    t = "sdkstatus"
+    for name in (b"success", b"no_network", b"mitm_detected", b"rejected",
+                 b"bad_payload"):
+        write(t, "status-" + name.decode(), name)
+    write(t, "upper", b"NO_NETWORK")
+    write(t, "mixed-case", b"No_Network")
+    write(t, "none-word", b"none")
+    write(t, "other-word", b"other")
+    write(t, "two-values", b"no_network, rejected")
+    write(t, "prefix", b"success ")
+    write(t, "empty", b"")
+    write(t, "trace-uuid", b"7f3c1e2a-9b4d-4c1e-8f00-0123456789ab")
+    write(t, "log-injection", b'x reason=valid uri=/ "\\')
+    write(t, "utf8", "caf\u00e9".encode())
+    write(t, "tchars", b"!#$%&'*+-.^_`|~AZaz09")
+    write(t, "len-64", b"a" * 64)
+    write(t, "len-65", b"a" * 65)
+    write(t, "len-200-space-at-63", b"a" * 63 + b" " + b"b" * 136)
+    write(t, "nul-inside", b"success\0rejected")
+
+
 if __name__ == "__main__":
     verify_corpus()
     claims_corpus()
@@ -1108,3 +1142,4 @@ if __name__ == "__main__":
     keys_corpus()
     sfv_corpus()
     msgsig_corpus()
+    sdkstatus_corpus()

@@ -51,6 +51,11 @@
       "the token's kid names no configured key") \
     X(APPROOV_NO_KID, "no_kid", "no kid, and no single key without a kid") \
     X(APPROOV_NO_KEY, "no_key", "no key configured: a configuration fault") \
+    X(APPROOV_BAD_ISS, "bad_iss", \
+      "ApproovIssuer set, and iss absent, not a string or not that string") \
+    X(APPROOV_BAD_AUD, "bad_aud", \
+      "ApproovAudience set, and aud absent, not a string or a non-empty " \
+      "array of strings, or naming none of its values") \
     /* message signing (approov_msgsig.h) */ \
     X(APPROOV_SIG_MISSING_HEADERS, "sig_missing_headers", \
       "Signature or Signature-Input absent or empty") \

@@ -304,3 +304,65 @@ approov_result_e approov_check_binding(const approov_token_t *token,
     }
     return APPROOV_VALID;
 }
+
+/* ------------------------------------------------------------------ */
+/* issuer and audience                                                 */
+
+approov_result_e approov_check_issuer(const approov_token_t *token,
+                                      const char *issuer)
+{
+    const cJSON *iss;
+
+    if (!issuer) {
+        return APPROOV_VALID;
+    }
+    /* Strict JSON refuses \u0000, so a C string comparison is one of all
+     * the bytes. */
+    iss = cJSON_GetObjectItemCaseSensitive(token->claims, "iss");
+    if (!cJSON_IsString(iss) || strcmp(iss->valuestring, issuer) != 0) {
+        return APPROOV_BAD_ISS;
+    }
+    return APPROOV_VALID;
+}
+
+static int is_audience(const char *value, const char *const *audiences,
+                       int count)
+{
+    int i;
+
+    for (i = 0; i < count; i++) {
+        if (strcmp(value, audiences[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+approov_result_e approov_check_audience(const approov_token_t *token,
+                                        const char *const *audiences,
+                                        int count)
+{
+    const cJSON *aud, *member;
+    int found = 0;
+
+    if (count <= 0) {
+        return APPROOV_VALID;
+    }
+    aud = cJSON_GetObjectItemCaseSensitive(token->claims, "aud");
+    if (cJSON_IsString(aud)) {
+        return is_audience(aud->valuestring, audiences, count)
+               ? APPROOV_VALID : APPROOV_BAD_AUD;
+    }
+    if (!cJSON_IsArray(aud) || !aud->child) {
+        return APPROOV_BAD_AUD;
+    }
+    /* Every member is looked at: an array that is not all strings is a
+     * malformed claim, whether or not a match comes before the odd one. */
+    for (member = aud->child; member; member = member->next) {
+        if (!cJSON_IsString(member)) {
+            return APPROOV_BAD_AUD;
+        }
+        found |= is_audience(member->valuestring, audiences, count);
+    }
+    return found ? APPROOV_VALID : APPROOV_BAD_AUD;
+}

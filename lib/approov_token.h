@@ -1,7 +1,8 @@
 /*
  * approov_token.h: Approov token verification: a compact JWS checked
  * against the configured keys (kid, alg, signature), strict JSON header
- * and payload, the time claims, and token binding (pay).
+ * and payload, the time claims, token binding (pay), and the issuer and
+ * audience an operator requires.
  *
  * Contract: approov_verify_keys() takes the raw token text, the keys
  * prepared once at start-up, a leeway and the current time, and returns
@@ -79,5 +80,27 @@ void approov_binding_hash(const char *const *values, int count,
 approov_result_e approov_check_binding(const approov_token_t *token,
                                        const char *const *values, int count,
                                        int optional);
+
+/*
+ * The issuer (RFC 7519 4.1.1; RFC 8725 3.8) of a verified token: with
+ * issuer NULL, APPROOV_VALID (not checked); otherwise iss must be a string
+ * equal to issuer byte for byte, and is APPROOV_BAD_ISS when absent, of
+ * another type or another string.  Judge only a token approov_verify_keys()
+ * found valid: never the claims of an unverified one.
+ */
+approov_result_e approov_check_issuer(const approov_token_t *token,
+                                      const char *issuer);
+
+/*
+ * The audience (RFC 7519 4.1.3; RFC 8725 3.9) of a verified token: with
+ * count 0, APPROOV_VALID (not checked); otherwise aud must be a string
+ * equal byte for byte to one of audiences, or a non-empty array of
+ * strings one of which is; APPROOV_BAD_AUD when absent, of another type,
+ * an empty array, an array with a member that is not a string (refused
+ * whole, wherever the member), or naming none of them.
+ */
+approov_result_e approov_check_audience(const approov_token_t *token,
+                                        const char *const *audiences,
+                                        int count);
 
 #endif /* APPROOV_TOKEN_H */

@@ -8,7 +8,7 @@
 # The layer order, lowest first.  A unit may not include the other units of
 # its own layer.  A new unit goes in here and in lib/README.md.
 LAYERS='
-0 outcome base64 envfile
+0 outcome base64 envfile sdk_status
 1 json sfv claims
 2 keys
 3 token msgsig

@@ -13,7 +13,7 @@ static const char *const released[] = {
     "valid", "missing", "too_long", "bad_prefix", "malformed", "bad_header",
     "bad_alg", "bad_signature", "bad_payload", "bad_exp", "bad_nbf",
     "expired", "not_yet_valid", "no_binding_header", "no_pay", "bad_pay",
-    "pay_mismatch", "unknown_kid", "no_kid", "no_key",
+    "pay_mismatch", "unknown_kid", "no_kid", "no_key", "bad_iss", "bad_aud",
     "sig_missing_headers", "sig_bad_signature_input",
     "sig_bad_signature_header", "sig_bad_alg", "sig_unknown_component",
     "sig_duplicate_component", "sig_missing_component", "sig_no_created",

@@ -1029,6 +1029,118 @@ static void test_binding(void)
     CHECK(approov_check_binding(&paynum, one, 1, 0) == APPROOV_BAD_PAY);
 }
 
+/* ------------------------------------------------------------------ */
+/* issuer and audience (ApproovIssuer, ApproovAudience)                */
+
+/* A verified token with these claims (a JSON fragment after exp). */
+static approov_token_t *verified_with(const char *more)
+{
+    approov_token_t *out = apr_pcalloc(pool, sizeof(*out));
+    approov_result_e r = verify_out(
+        mint(HDR, pl("{\"exp\":%lld%s%s}", (long long)EXP_OK,
+                     *more ? "," : "", more)), out);
+
+    CHECKF(r == APPROOV_VALID, "%s: %s", more, rname(r));
+    return out;
+}
+
+static void test_issuer(void)
+{
+    static const char ISS[] = "acme.approov.io";
+    struct {
+        const char *claims;
+        approov_result_e want;
+    } cases[] = {
+        { "\"iss\":\"acme.approov.io\"", APPROOV_VALID },
+        { "", APPROOV_BAD_ISS },
+        { "\"iss\":null", APPROOV_BAD_ISS },
+        { "\"iss\":42", APPROOV_BAD_ISS },
+        { "\"iss\":[\"acme.approov.io\"]", APPROOV_BAD_ISS },
+        { "\"iss\":{\"a\":\"acme.approov.io\"}", APPROOV_BAD_ISS },
+        { "\"iss\":true", APPROOV_BAD_ISS },
+        { "\"iss\":\"\"", APPROOV_BAD_ISS },
+        { "\"iss\":\"ACME.approov.io\"", APPROOV_BAD_ISS },
+        { "\"iss\":\"acme.approov.io \"", APPROOV_BAD_ISS },
+        { "\"iss\":\"acme.approov.i\"", APPROOV_BAD_ISS },
+        { "\"iss\":\"acme.approov.iox\"", APPROOV_BAD_ISS },
+        { "\"iss\":\"https://acme.approov.io\"", APPROOV_BAD_ISS },
+        /* the same bytes through a JSON escape: the value, not its text */
+        { "\"iss\":\"acme\\u002eapproov.io\"", APPROOV_VALID },
+        { "\"ISS\":\"acme.approov.io\"", APPROOV_BAD_ISS },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const approov_token_t *t = verified_with(cases[i].claims);
+        approov_result_e r = approov_check_issuer(t, ISS);
+
+        CHECKF(r == cases[i].want, "{%s}: %s, want %s", cases[i].claims,
+               rname(r), rname(cases[i].want));
+        /* Unset: never checked, whatever the token says. */
+        CHECKF(approov_check_issuer(t, NULL) == APPROOV_VALID, "{%s} unset",
+               cases[i].claims);
+    }
+    /* A \u0000 inside iss would make a C-string prefix compare equal: the
+     * strict parser refuses it before any claim is judged. */
+    CHECK(verify_out(mint(HDR, pl("{\"exp\":%lld,\"iss\":"
+                                  "\"acme.approov.io\\u0000x\"}",
+                                  (long long)EXP_OK)), NULL)
+          == APPROOV_BAD_PAYLOAD);
+}
+
+static void test_audience(void)
+{
+    const char *one[1] = { "api.example.com" };
+    const char *two[2] = { "api.example.com", "backup.example.com" };
+    struct {
+        const char *claims;
+        approov_result_e want_one, want_two;
+    } cases[] = {
+        { "\"aud\":\"api.example.com\"", APPROOV_VALID, APPROOV_VALID },
+        { "\"aud\":\"backup.example.com\"", APPROOV_BAD_AUD, APPROOV_VALID },
+        { "\"aud\":[\"x\",\"api.example.com\"]", APPROOV_VALID,
+          APPROOV_VALID },
+        { "\"aud\":[\"backup.example.com\",\"y\"]", APPROOV_BAD_AUD,
+          APPROOV_VALID },
+        { "\"aud\":[\"x\",\"y\"]", APPROOV_BAD_AUD, APPROOV_BAD_AUD },
+        { "", APPROOV_BAD_AUD, APPROOV_BAD_AUD },
+        { "\"aud\":null", APPROOV_BAD_AUD, APPROOV_BAD_AUD },
+        { "\"aud\":1", APPROOV_BAD_AUD, APPROOV_BAD_AUD },
+        { "\"aud\":false", APPROOV_BAD_AUD, APPROOV_BAD_AUD },
+        { "\"aud\":{\"api.example.com\":1}", APPROOV_BAD_AUD,
+          APPROOV_BAD_AUD },
+        { "\"aud\":[]", APPROOV_BAD_AUD, APPROOV_BAD_AUD },
+        { "\"aud\":\"\"", APPROOV_BAD_AUD, APPROOV_BAD_AUD },
+        /* a member that is not a string spoils the array, even after a
+         * match */
+        { "\"aud\":[\"api.example.com\",1]", APPROOV_BAD_AUD,
+          APPROOV_BAD_AUD },
+        { "\"aud\":[null,\"api.example.com\"]", APPROOV_BAD_AUD,
+          APPROOV_BAD_AUD },
+        { "\"aud\":[[\"api.example.com\"]]", APPROOV_BAD_AUD,
+          APPROOV_BAD_AUD },
+        { "\"aud\":\"API.example.com\"", APPROOV_BAD_AUD, APPROOV_BAD_AUD },
+        { "\"aud\":\"api.example.com.\"", APPROOV_BAD_AUD, APPROOV_BAD_AUD },
+        { "\"aud\":\"api.example.co\"", APPROOV_BAD_AUD, APPROOV_BAD_AUD },
+        { "\"aud\":\"api.example.com backup.example.com\"", APPROOV_BAD_AUD,
+          APPROOV_BAD_AUD },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const approov_token_t *t = verified_with(cases[i].claims);
+        approov_result_e r1 = approov_check_audience(t, one, 1);
+        approov_result_e r2 = approov_check_audience(t, two, 2);
+
+        CHECKF(r1 == cases[i].want_one, "{%s} one: %s, want %s",
+               cases[i].claims, rname(r1), rname(cases[i].want_one));
+        CHECKF(r2 == cases[i].want_two, "{%s} two: %s, want %s",
+               cases[i].claims, rname(r2), rname(cases[i].want_two));
+        CHECKF(approov_check_audience(t, NULL, 0) == APPROOV_VALID,
+               "{%s} unset", cases[i].claims);
+    }
+}
+
 int main(void)
 {
     harness_begin();
@@ -1065,5 +1177,7 @@ int main(void)
     RUN(test_check_time_rejudges);
     RUN(test_fractional_exp);
     RUN(test_binding);
+    RUN(test_issuer);
+    RUN(test_audience);
     return harness_end();
 }

@@ -119,12 +119,15 @@ sub new_log_lines {
 }
 
 # Requests that count: each outcome a different number of times in each
-# mode, so that a count shown under another name cannot pass for its own.
+# mode, so that a count shown under another name cannot pass for its own
+# (a missing token also counts under its SDK status, none here).
 my @requests = (
-    [ '/api/x',         undef,                   1, 'ApproovMissing' ],
+    [ '/api/x',         undef,                   1, 'ApproovMissing',
+      'ApproovMissingSdkStatusNone' ],
     [ '/api/x',         mint(),                  2, 'ApproovValid' ],
     [ '/api/x',         broken('expired'),       3, 'ApproovExpired' ],
-    [ '/report-only/x', undef,                   4, 'ApproovReportOnlyMissing' ],
+    [ '/report-only/x', undef,                   4, 'ApproovReportOnlyMissing',
+      'ApproovReportOnlyMissingSdkStatusNone' ],
     [ '/report-only/x', mint(),                  5, 'ApproovReportOnlyValid' ],
     [ '/report-only/x', broken('bad_signature'), 6, 'ApproovReportOnlyBadSignature' ],
 );
@@ -134,12 +137,12 @@ sub send_requests {
     my ($scale) = @_;
     my %added;
     for my $request (@requests) {
-        my ($path, $token, $times, $counter) = @$request;
+        my ($path, $token, $times, @counters) = @$request;
         for (1 .. $times * $scale) {
             $ua->get("http://127.0.0.1:$port$path",
                      defined $token ? ('Approov-Token' => $token) : ());
         }
-        $added{$counter} += $times * $scale;
+        $added{$_} += $times * $scale for @counters;
     }
     return \%added;
 }

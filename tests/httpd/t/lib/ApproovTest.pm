@@ -28,7 +28,7 @@ our @EXPORT_OK = qw(get_with refusal_problems refusal_ok outcome
 our @REASONS = qw(missing too_long bad_prefix malformed bad_header bad_alg
                   bad_signature bad_payload bad_exp bad_nbf expired
                   not_yet_valid no_binding_header no_pay bad_pay pay_mismatch
-                  unknown_kid no_kid no_key);
+                  unknown_kid no_kid no_key bad_iss bad_aud);
 
 # GET path with the token in Approov-Token (none when undef) and any other
 # headers given.
