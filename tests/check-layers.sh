@@ -11,7 +11,7 @@ LAYERS='
 0 outcome base64 envfile
 1 json sfv claims
 2 keys msgsig
-3 token
+3 token jwks
 4 token_cache mint
 '
 set -u
