@@ -270,6 +270,24 @@ static int refuse_without_key(request_rec *r, const approov_dir_conf *conf)
     return refuse(r, HTTP_INTERNAL_SERVER_ERROR);
 }
 
+/* A scope whose JWKS URI set was never fetched and has no cached copy:
+ * 503, whatever the mode, never a pass. */
+static int refuse_keys_unavailable(request_rec *r,
+                                   const approov_dir_conf *conf)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                  "approov: request refused: reason=keys_unavailable "
+                  "client=%s method=%s uri=%s: the key set of %s was never "
+                  "fetched and has no cached copy", r->useragent_ip,
+                  ap_escape_logitem(r->pool, r->method),
+                  ap_escape_logitem(r->pool, r->uri),
+                  approov_jwks_url(conf->jwks));
+    apr_table_setn(r->subprocess_env, "APPROOV_RESULT",
+                   approov_outcome_name(APPROOV_KEYS_UNAVAILABLE));
+    approov_count(0, APPROOV_KEYS_UNAVAILABLE);
+    return refuse(r, HTTP_SERVICE_UNAVAILABLE);
+}
+
 /* The token from its header, the prefix taken off; NULL, with the
  * outcome, when there is none or the prefix is wrong. */
 static const char *token_text(request_rec *r, const approov_dir_conf *conf,
@@ -400,11 +418,19 @@ static int judge_request(request_rec *r, const approov_dir_conf *conf)
     /* A response that needed a token is never one for mod_cache to serve
      * to the next client, who may have none. */
     r->no_cache = 1;
-    if (!(check.keys = scope_keys(r, conf))) {
+    if (conf->jwks) {
+        if (!(check.keys = approov_jwks_keys(r, conf->jwks))) {
+            return refuse_keys_unavailable(r, conf);
+        }
+    }
+    else if (!(check.keys = scope_keys(r, conf))) {
         return refuse_without_key(r, conf);
     }
     if ((value = token_text(r, conf, &check.outcome)) != NULL) {
         check.outcome = verify_token(r, conf, value, &check);
+        if (check.outcome == APPROOV_UNKNOWN_KID && conf->jwks) {
+            approov_jwks_kid_miss(conf->jwks);
+        }
     }
     if (check.outcome == APPROOV_VALID && conf->binding) {
         check.outcome = check_binding(r, conf, &check.token);

@@ -24,6 +24,7 @@ void *approov_create_dir_conf(apr_pool_t *p, char *dir)
     conf->signing_max_age = -1;
     conf->signing_skew = -1;
     conf->signing_max_body = -1;
+    conf->jwks_refresh = -1;
     return conf;
 }
 
@@ -35,13 +36,16 @@ void *approov_merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf)
     conf->enabled = add->enabled != -1 ? add->enabled : base->enabled;
     conf->enabled_at = add->enabled != -1 ? add->enabled_at : base->enabled_at;
 
-    if (add->keys) {
+    /* The innermost scope with keys or a JWKS URI gives both. */
+    if (add->keys || add->jwks) {
         conf->keys = add->keys;
         conf->key_rank = add->key_rank;
+        conf->jwks = add->jwks;
     }
     else {
         conf->keys = base->keys;
         conf->key_rank = base->key_rank;
+        conf->jwks = base->jwks;
     }
 
     if (add->header_name) {
@@ -71,6 +75,12 @@ void *approov_merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf)
                                                  : base->signing_skew;
     conf->signing_max_body = add->signing_max_body != -1
                              ? add->signing_max_body : base->signing_max_body;
+    conf->jwks_refresh = add->jwks_refresh != -1 ? add->jwks_refresh
+                                                 : base->jwks_refresh;
+    conf->jwks_ca_file = add->jwks_ca_file ? add->jwks_ca_file
+                                           : base->jwks_ca_file;
+    conf->jwks_cache_file = add->jwks_cache_file ? add->jwks_cache_file
+                                                 : base->jwks_cache_file;
     return conf;
 }
 
@@ -81,6 +91,7 @@ void *approov_create_server_conf(apr_pool_t *p, server_rec *s)
     (void)s;
     conf->enabled_confs = apr_array_make(p, 4, sizeof(approov_dir_conf *));
     conf->key_sections = apr_array_make(p, 4, sizeof(const ap_directive_t *));
+    conf->jwks_confs = apr_array_make(p, 1, sizeof(approov_dir_conf *));
     return conf;
 }
 
@@ -167,6 +178,11 @@ static void note_section_key(cmd_parms *cmd)
         *(const ap_directive_t **)apr_array_push(sconf->key_sections) =
             cmd->directive->parent;
     }
+}
+
+void approov_note_key_section(cmd_parms *cmd)
+{
+    note_section_key(cmd);
 }
 
 /* Add a key given by a directive to its scope, where it replaces a key
@@ -622,7 +638,8 @@ int approov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         for (i = 0; i < sconf->enabled_confs->nelts; i++) {
             const approov_dir_conf *conf = confs[i];
 
-            if (conf->keys || server_dconf->keys || environment_keys) {
+            if (conf->keys || server_dconf->keys || environment_keys
+                || conf->jwks || server_dconf->jwks) {
                 continue;
             }
             /* The main server's sections apply in every virtual host. */
@@ -643,7 +660,8 @@ int approov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
             else {
                 ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                              "Approov On at %s has no secret: set "
-                             "ApproovBase64Secret or ApproovEnvFile in that "
+                             "ApproovBase64Secret, ApproovEnvFile or "
+                             "ApproovJWKSURI in that "
                              "section, an enclosing one or the server, or "
                              SECRET_VARIABLE " in httpd's environment",
                              conf->enabled_at);

@@ -100,6 +100,9 @@
       "the signed body is over ApproovMessageSigningMaxBody") \
     X(APPROOV_BODY_ERROR, "body_error", \
       "httpd failed to read the signed body") \
+    X(APPROOV_KEYS_UNAVAILABLE, "keys_unavailable", \
+      "the scope's ApproovJWKSURI set was never fetched and has no cached " \
+      "copy") \
     APPROOV_TEST_OUTCOMES(X)
 
 /* A test build (-DAPPROOV_TEST_EXTRA_OUTCOMES=N, N <= 4) has N more

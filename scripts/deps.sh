@@ -13,6 +13,8 @@ packages=(
     libapache2-mod-perl2           # Apache::Test
     libwww-perl                    # LWP, for Apache::TestRequest
     libcjson-dev libssl-dev        # the verifier's libraries
+    libcurl4-openssl-dev           # ApproovJWKSURI's fetch
+    python3                        # t/jwks_uri.t: its HTTPS key server
     autoconf automake libtool pkg-config build-essential
     curl                           # the demo, soak.sh, check-deb.sh
     # the later stages of scripts/test.sh
