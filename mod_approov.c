@@ -105,7 +105,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_config(approov_jwks_check_config, NULL, NULL,
                          APR_HOOK_MIDDLE);
     ap_hook_post_config(approov_jwks_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_child_init(approov_jwks_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Before mod_watchdog starts the child's watchdog threads. */
+    ap_hook_child_init(approov_jwks_child_init, NULL, NULL, APR_HOOK_FIRST);
     APR_OPTIONAL_HOOK(ap, status_hook, approov_jwks_show_status, NULL, NULL,
                       APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, approov_show_counters, NULL, NULL,

@@ -57,11 +57,12 @@ struct approov_jwks_conf {
 #define FETCH_CONNECT_TIMEOUT 5L    /* seconds */
 #define FETCH_TIMEOUT 15L           /* seconds, the whole transfer */
 /* Retries after a failed fetch: while a set is in use, a minute (or the
- * refresh interval if shorter); while there is none, from 5 seconds,
- * doubling, to a minute. */
+ * refresh interval if shorter); while there is none (its scopes answer
+ * 503), every 5 seconds for the first minute, then every 30. */
 #define RETRY_WITH_SET 60
-#define RETRY_FIRST 5
-#define RETRY_MAX 60
+#define RETRY_NO_SET 5
+#define RETRY_NO_SET_TRIES 12
+#define RETRY_NO_SET_LATER 30
 #define CA_FILE_MAX (1024 * 1024)
 #define CACHE_DIR "approov-jwks"
 
@@ -482,16 +483,10 @@ static void fetch_source(apr_pool_t *p, jwks_source *src, apr_time_t now,
     if (err) {
         int has_set = apr_atomic_read32(&sh->seq) != 0;
         apr_uint32_t streak = apr_atomic_inc32(&sh->streak) + 1;
-        int retry = has_set ? RETRY_WITH_SET : RETRY_FIRST;
+        int retry = has_set ? RETRY_WITH_SET
+                    : streak <= RETRY_NO_SET_TRIES ? RETRY_NO_SET
+                    : RETRY_NO_SET_LATER;
 
-        if (!has_set) {
-            for (i = 1; i < (int)streak && retry < RETRY_MAX; i++) {
-                retry *= 2;
-            }
-        }
-        if (retry > RETRY_MAX) {
-            retry = RETRY_MAX;
-        }
         if (retry > src->refresh) {
             retry = src->refresh;
         }
