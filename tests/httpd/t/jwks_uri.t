@@ -27,7 +27,7 @@ use ApproovMint qw(%SECRET mint b64url secret_bytes);
 use ApproovTest qw(free_port httpd_conf run_httpd start_httpd stop_httpd
                    read_file);
 
-plan tests => 49;
+plan tests => 51;
 
 my $modules_dir = $ENV{APPROOV_TEST_MODULES_DIR};
 my $module = $ENV{APPROOV_TEST_MODULE};
@@ -170,6 +170,9 @@ sub within {
     }
     return undef;
 }
+# A child sees a new set within a second (its watchdog's tick): wait
+# that out after a change before asking every child.
+sub settle { sleep 1.5 }
 sub status_line {
     my ($name) = @_;
     my $text = $ua->get("http://127.0.0.1:$port/server-status?auto")->content;
@@ -198,6 +201,7 @@ ok t_cmp(time - $started < 5 ? 'quick' : 'slow', 'quick',
          'the start did not wait for the fetch');
 check defined within(10, sub { code('k1') == 200 }),
    'first fetch: a k1 token passes';
+settle();
 ok t_cmp(join(' ', code('k2'), code(undef)), '401 401',
          'first fetch: a kid not in the set and no token are refused');
 my ($cache) = glob $cache_glob;
@@ -216,7 +220,11 @@ ok t_cmp(code('k2'), 401, 'rotation: k2 is unknown until the refresh');
 my $kid_refresh = time;
 check defined within(10, sub { code('k2') == 200 }),
    'rotation: the kid miss refreshed the set: k2 passes';
+settle();
 ok t_cmp(code('k1'), 401, 'rotation: the removed k1 is refused');
+# Each request a new connection, spread over the children: all agree.
+ok t_cmp(join(' ', map { code('k2') . '/' . code('k1') } 1 .. 8),
+         join(' ', ('200/401') x 8), 'rotation: every child has the new set');
 ok t_cmp(httpd_pid(), $pid, 'rotation: without a restart');
 ok t_cmp(fetches(), 2, 'rotation: one more fetch');
 ok t_cmp(read_file($cache), read_file("$served/jwks.json"),
@@ -231,6 +239,7 @@ ok t_cmp(fetches(), 2, 'rate limit: no fetch');
 sleep 60 - (time - $kid_refresh) if time - $kid_refresh < 60;
 check defined within(10, sub { code('k3') == 200 }),
    'rate limit: a minute later, an unknown kid refreshes the set again';
+settle();
 ok t_cmp(fetches(), 3, 'rate limit: one fetch');
 
 # ---------------------------------------- 4. an invalid set: last good kept
@@ -281,6 +290,12 @@ ok t_cmp(code('k4'), 401, 'server down: an unknown kid asks for a refresh');
 check defined within(10, sub { log_since($mark) =~ /refresh \(unknown kid\) failed/ }),
    'server down: that refresh fails too';
 ok t_cmp(code('k3'), 200, 'server down: the last good set keeps working');
+my ($graceful) = run_httpd('-f', $conf, '-k', 'graceful');
+my %seen;
+my $graceful_start = time;
+$seen{ code('k3') }++ while time - $graceful_start < 3;
+ok t_cmp(join(' ', $graceful, sort keys %seen), '0 200',
+         'server down: through a graceful restart, the set never goes missing');
 
 # ------------------------------------------- 8. an untrusted certificate
 key_server_up('rogue');
@@ -313,6 +328,7 @@ ok t_cmp($ua->get("http://127.0.0.1:$port/x")->code, 404,
 key_server_up('ca');
 check defined within(30, sub { code('k4') == 200 }),
    'no cached copy: 200 once the key server is up';
+settle();
 ok t_cmp(code('k3'), 401, 'no cached copy: only the fetched set counts');
 
 # --------------------------------------------------- start-up errors
