@@ -23,6 +23,7 @@ static const char *const released[] = {
     "digest_missing", "digest_malformed", "digest_unsupported",
     "digest_mismatch",
     "sig_no_ipk", "sig_body_too_large", "body_error",
+    "keys_unavailable",
 };
 #define RELEASED_COUNT ((int)(sizeof(released) / sizeof(released[0])))
 
@@ -43,6 +44,8 @@ static void test_stable_order(void)
     CHECK_STR(approov_outcome_name(APPROOV_DIGEST_MISMATCH),
               "digest_mismatch");
     CHECK_STR(approov_outcome_name(APPROOV_BODY_ERROR), "body_error");
+    CHECK_STR(approov_outcome_name(APPROOV_KEYS_UNAVAILABLE),
+              "keys_unavailable");
 }
 
 static void test_names_unique_and_lowercase(void)
