@@ -100,7 +100,7 @@ sub key_server_up {
                "$dir/$cert-server.pem", "$dir/$cert-server.key", $served };
         POSIX::_exit(127);
     }
-    for (1 .. 100) { last if -s "$served/ready"; sleep 0.05 }
+    for (1 .. 300) { last if -s "$served/ready"; sleep 0.05 }
     die "the key server did not start" unless -s "$served/ready";
     $key_pid = $pid;
 }
