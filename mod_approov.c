@@ -29,6 +29,22 @@ static const command_rec approov_cmds[] = {
     AP_INIT_TAKE1("ApproovJWKSFile", approov_cmd_ApproovJWKSFile, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "A JWK Set file of the keys tokens may be signed with"),
+    AP_INIT_TAKE1("ApproovJWKSURI", approov_cmd_ApproovJWKSURI, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "An https URL of the JWK Set tokens are checked with, "
+                  "fetched in the background"),
+    AP_INIT_TAKE1("ApproovJWKSRefresh", approov_cmd_ApproovJWKSRefresh, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Seconds between fetches of the ApproovJWKSURI set "
+                  "(default 3600, 60 to 86400)"),
+    AP_INIT_TAKE1("ApproovJWKSCAFile", approov_cmd_ApproovJWKSCAFile, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "PEM certificates the JWKS URI's server must chain to "
+                  "(default: the system's trust store)"),
+    AP_INIT_TAKE1("ApproovJWKSCacheFile", approov_cmd_ApproovJWKSCacheFile,
+                  NULL, RSRC_CONF | ACCESS_CONF,
+                  "Where the last good set of the JWKS URI is kept (default: "
+                  "under httpd's runtime directory)"),
     AP_INIT_TAKE1("ApproovEnvFile", approov_cmd_ApproovEnvFile, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "A dotenv file (relative to ServerRoot) that sets "
@@ -124,6 +140,13 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_post_config(approov_replay_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);
     ap_hook_child_init(approov_replay_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(approov_jwks_check_config, NULL, NULL,
+                         APR_HOOK_MIDDLE);
+    ap_hook_post_config(approov_jwks_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Before mod_watchdog starts the child's watchdog threads. */
+    ap_hook_child_init(approov_jwks_child_init, NULL, NULL, APR_HOOK_FIRST);
+    APR_OPTIONAL_HOOK(ap, status_hook, approov_jwks_show_status, NULL, NULL,
+                      APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, approov_show_counters, NULL, NULL,
                       APR_HOOK_MIDDLE);
     ap_hook_check_access(approov_check_access, NULL, NULL, APR_HOOK_MIDDLE,

@@ -11,6 +11,7 @@
  *   mod_approov_status.c  the outcome counters and mod_status
  *   mod_approov_metrics.c the counters for Prometheus (approov-metrics)
  *   mod_approov_replay.c  replay protection through a shared cache
+ *   mod_approov_jwks.c    key sets fetched from a JWKS URI (ApproovJWKSURI)
  *
  * Every verification rule lives in the core (lib/, see lib/README.md),
  * which includes no httpd header.
@@ -33,6 +34,8 @@
 #include "approov_msgsig.h"
 #include "approov_replay.h"
 #include "approov_token.h"
+
+#include "mod_approov_jwks.h"
 
 APLOG_USE_MODULE(approov);
 
@@ -102,6 +105,14 @@ typedef struct {
 
     const char *issuer;             /* ApproovIssuer; NULL while unset */
     apr_array_header_t *audiences;  /* ApproovAudience; NULL while unset */
+
+    /* ApproovJWKSURI: this scope's keys come from there (never with keys
+     * of its own); the three settings are read by post_config (see
+     * mod_approov_jwks.c). */
+    approov_jwks_conf *jwks;        /* NULL while unset */
+    int jwks_refresh;               /* seconds; -1 while unset */
+    const char *jwks_ca_file;       /* NULL while unset */
+    const char *jwks_cache_file;    /* NULL while unset */
 } approov_dir_conf;
 
 typedef struct {
@@ -118,6 +129,10 @@ typedef struct {
     /* APPROOV_ACCOUNT_SIGNING_SECRET from httpd's environment, keyed at
      * start-up (one key without an id, or NULL). */
     apr_array_header_t *environment_account_keys;
+
+    /* The per-directory configurations with an ApproovJWKSURI, for
+     * mod_approov_jwks.c's start-up. */
+    apr_array_header_t *jwks_confs;
 } approov_server_conf;
 
 /* ------------------------------------------------------------------ */
@@ -130,6 +145,10 @@ int approov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                          apr_pool_t *ptemp, server_rec *main_server);
 int approov_prepare_crypto(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s);
+
+/* Note that the section of cmd (if any) has a key, for the start-up check
+ * of Approov On (a JWKS URI counts). */
+void approov_note_key_section(cmd_parms *cmd);
 
 /* Directive handlers, named after their directive. */
 const char *approov_cmd_Approov(cmd_parms *cmd, void *dconf, int flag);

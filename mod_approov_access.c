@@ -403,6 +403,24 @@ static int refuse_without_key(request_rec *r, const approov_dir_conf *conf)
     return refuse(r, HTTP_INTERNAL_SERVER_ERROR);
 }
 
+/* A scope whose JWKS URI set was never fetched and has no cached copy:
+ * 503, whatever the mode, never a pass. */
+static int refuse_keys_unavailable(request_rec *r,
+                                   const approov_dir_conf *conf)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                  "approov: request refused: reason=keys_unavailable "
+                  "client=%s method=%s uri=%s: the key set of %s was never "
+                  "fetched and has no cached copy", r->useragent_ip,
+                  ap_escape_logitem(r->pool, r->method),
+                  ap_escape_logitem(r->pool, r->uri),
+                  approov_jwks_url(conf->jwks));
+    apr_table_setn(r->subprocess_env, "APPROOV_RESULT",
+                   approov_outcome_name(APPROOV_KEYS_UNAVAILABLE));
+    approov_count(0, APPROOV_KEYS_UNAVAILABLE);
+    return refuse(r, HTTP_SERVICE_UNAVAILABLE);
+}
+
 /* The token from its header, the prefix taken off; NULL, with the
  * outcome, when there is none or the prefix is wrong. */
 static const char *token_text(request_rec *r, const approov_dir_conf *conf,
@@ -551,12 +569,21 @@ static int judge_request(request_rec *r, const approov_dir_conf *conf)
      * to the next client, who may have none. */
     r->no_cache = 1;
     read_sdk_headers(r, &check);
-    if (!(check.keys = scope_keys(r, conf))) {
+    if (conf->jwks) {
+        if (!(check.keys = approov_jwks_keys(r, conf->jwks))) {
+            set_sdk_vars(r, &check);
+            return refuse_keys_unavailable(r, conf);
+        }
+    }
+    else if (!(check.keys = scope_keys(r, conf))) {
         set_sdk_vars(r, &check);
         return refuse_without_key(r, conf);
     }
     if ((value = token_text(r, conf, &check.outcome)) != NULL) {
         check.outcome = verify_token(r, conf, value, &check);
+        if (check.outcome == APPROOV_UNKNOWN_KID && conf->jwks) {
+            approov_jwks_kid_miss(conf->jwks);
+        }
     }
     if (check.outcome == APPROOV_VALID && (conf->issuer || conf->audiences)) {
         check.outcome = check_issuer_audience(conf, &check.token);

@@ -26,6 +26,7 @@ void *approov_create_dir_conf(apr_pool_t *p, char *dir)
     conf->signing_max_body = -1;
     conf->replay = -1;
     conf->replay_fail_open = -1;
+    conf->jwks_refresh = -1;
     return conf;
 }
 
@@ -37,13 +38,16 @@ void *approov_merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf)
     conf->enabled = add->enabled != -1 ? add->enabled : base->enabled;
     conf->enabled_at = add->enabled != -1 ? add->enabled_at : base->enabled_at;
 
-    if (add->keys) {
+    /* The innermost scope with keys or a JWKS URI gives both. */
+    if (add->keys || add->jwks) {
         conf->keys = add->keys;
         conf->key_rank = add->key_rank;
+        conf->jwks = add->jwks;
     }
     else {
         conf->keys = base->keys;
         conf->key_rank = base->key_rank;
+        conf->jwks = base->jwks;
     }
 
     if (add->header_name) {
@@ -87,6 +91,12 @@ void *approov_merge_dir_conf(apr_pool_t *p, void *base_conf, void *add_conf)
                              ? add->replay_fail_open : base->replay_fail_open;
     conf->issuer = add->issuer ? add->issuer : base->issuer;
     conf->audiences = add->audiences ? add->audiences : base->audiences;
+    conf->jwks_refresh = add->jwks_refresh != -1 ? add->jwks_refresh
+                                                 : base->jwks_refresh;
+    conf->jwks_ca_file = add->jwks_ca_file ? add->jwks_ca_file
+                                           : base->jwks_ca_file;
+    conf->jwks_cache_file = add->jwks_cache_file ? add->jwks_cache_file
+                                                 : base->jwks_cache_file;
     return conf;
 }
 
@@ -97,6 +107,7 @@ void *approov_create_server_conf(apr_pool_t *p, server_rec *s)
     (void)s;
     conf->enabled_confs = apr_array_make(p, 4, sizeof(approov_dir_conf *));
     conf->key_sections = apr_array_make(p, 4, sizeof(const ap_directive_t *));
+    conf->jwks_confs = apr_array_make(p, 1, sizeof(approov_dir_conf *));
     return conf;
 }
 
@@ -183,6 +194,11 @@ static void note_section_key(cmd_parms *cmd)
         *(const ap_directive_t **)apr_array_push(sconf->key_sections) =
             cmd->directive->parent;
     }
+}
+
+void approov_note_key_section(cmd_parms *cmd)
+{
+    note_section_key(cmd);
 }
 
 /* Add a key given by a directive to its scope, where it replaces a key
@@ -785,7 +801,8 @@ int approov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                 account_error_reported = 1;
             }
 
-            if (conf->keys || server_dconf->keys || environment_keys) {
+            if (conf->keys || server_dconf->keys || environment_keys
+                || conf->jwks || server_dconf->jwks) {
                 continue;
             }
             /* The main server's sections apply in every virtual host. */
@@ -806,7 +823,8 @@ int approov_check_config(apr_pool_t *pconf, apr_pool_t *plog,
             else {
                 ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                              "Approov On at %s has no secret: set "
-                             "ApproovBase64Secret or ApproovEnvFile in that "
+                             "ApproovBase64Secret, ApproovEnvFile or "
+                             "ApproovJWKSURI in that "
                              "section, an enclosing one or the server, or "
                              SECRET_VARIABLE " in httpd's environment",
                              conf->enabled_at);

@@ -32,6 +32,11 @@
  *    allows: oct each of HS256, HS384, HS512 whose hash output is no longer
  *    than k (RFC 7518 3.2); RSA RS256..RS512 and PS256..PS512; EC exactly
  *    ES256/ES384/ES512 by curve; Ed25519 EdDSA.
+ * ApproovJWKSURI's acceptance (approov_jwks_parse()) of the same text must
+ * be the loader's, refusing as well a set over APPROOV_JWKS_MAX bytes or
+ * with two loaded keys of one kid (or two without one), and then adding
+ * no key.
+ *
  * The file is an error when it is not a strict JSON object
  * (approov_json_parse_object()), has no "keys" array, has a JWK in error,
  * or loads no key.  The loader must agree: success exactly then, with the
@@ -81,6 +86,8 @@
 #include <openssl/rsa.h>
 
 #include "fuzz_common.h"
+
+#include "approov_jwks.h"
 
 #define BIT(alg) (1u << (alg))
 #define RSA_ALGS (BIT(APPROOV_ALG_RS256) | BIT(APPROOV_ALG_RS384)          \
@@ -627,6 +634,44 @@ static void check_loaded(const approov_key_t *key, const model_key *mk,
     }
 }
 
+/* ApproovJWKSURI's rules against the loader's verdict (err, and keys
+ * after the one key that was there before). */
+static void check_jwks_uri(apr_pool_t *p, const uint8_t *data, size_t size,
+                           const char *err, const apr_array_header_t *keys)
+{
+    apr_array_header_t *uri_keys = apr_array_make(p, 1,
+                                                  sizeof(approov_key_t *));
+    apr_array_header_t *uri_warnings = apr_array_make(p, 1, sizeof(char *));
+    const char *uri_err;
+    int i, j, dup = 0, want;
+
+    for (i = 1; !err && i < keys->nelts; i++) {
+        const char *a = approov_key_kid(APPROOV_KEY_AT(keys, i));
+
+        for (j = 1; j < i; j++) {
+            const char *b = approov_key_kid(APPROOV_KEY_AT(keys, j));
+
+            dup |= (!a && !b) || (a && b && strcmp(a, b) == 0);
+        }
+    }
+    want = !err && !dup && size <= APPROOV_JWKS_MAX;
+    uri_err = approov_jwks_parse(p, (const char *)data, size, uri_keys,
+                                 uri_warnings);
+    if (want) {
+        FUZZ_CHECK(uri_err == NULL, "ApproovJWKSURI refused a set the "
+                   "loader accepts, without a duplicate kid: %s", uri_err);
+        FUZZ_CHECK(uri_keys->nelts == keys->nelts - 1, "ApproovJWKSURI "
+                   "loaded %d keys, the loader %d", uri_keys->nelts,
+                   keys->nelts - 1);
+    }
+    else {
+        FUZZ_CHECK(uri_err && *uri_err, "ApproovJWKSURI accepted a set "
+                   "(%s)", err ? err : dup ? "a duplicate kid" : "too long");
+        FUZZ_CHECK(uri_keys->nelts == 0, "ApproovJWKSURI refused a set "
+                   "but kept %d keys", uri_keys->nelts);
+    }
+}
+
 static void check_jwks(apr_pool_t *p, const uint8_t *data, size_t size)
 {
     apr_array_header_t *keys = apr_array_make(p, 1, sizeof(approov_key_t *));
@@ -700,6 +745,7 @@ static void check_jwks(apr_pool_t *p, const uint8_t *data, size_t size)
             }
         }
     }
+    check_jwks_uri(p, data, size, err, keys);
     model_free(models, count);
     cJSON_Delete(root);
 }

@@ -643,6 +643,13 @@ def keys_corpus():
     write(t, "jwks-oct-1025", jwks({"kty": "oct", "k": b64url_str(
         b"\xa5" * 1025)}))
     write(t, "jwks-oct-one-byte", jwks({"kty": "oct", "k": "AA"}))
+    # ApproovJWKSURI refuses two keys of one kid, or two without one.
+    write(t, "jwks-duplicate-kid", jwks(
+        {"kty": "oct", "kid": "a", "k": b64url_str(SECRET)},
+        {"kty": "oct", "kid": "a", "k": b64url_str(b"\x5a" * 32)}))
+    write(t, "jwks-two-without-kid", jwks(
+        {"kty": "oct", "k": b64url_str(SECRET)},
+        {"kty": "oct", "k": b64url_str(b"\x5a" * 32)}))
     # RFC 7518 3.2: at least the hash output, 32, 48, 64 bytes; without
     # alg, the HS algorithms the length allows.
     for n in (31, 32, 47, 48, 63, 64):

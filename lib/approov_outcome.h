@@ -118,6 +118,9 @@
       "the signature was accepted before (replay protection)") \
     X(APPROOV_REPLAY_CACHE_UNAVAILABLE, "replay_cache_unavailable", \
       "the replay cache could not be reached") \
+    X(APPROOV_KEYS_UNAVAILABLE, "keys_unavailable", \
+      "the scope's ApproovJWKSURI set was never fetched and has no cached " \
+      "copy") \
     APPROOV_TEST_OUTCOMES(X)
 
 /* A test build (-DAPPROOV_TEST_EXTRA_OUTCOMES=N, N <= 4) has N more

@@ -188,7 +188,7 @@ before=$(snapshot)
 
 # ---------------------------------------------------------- what we need
 need=(dpkg-dev debhelper fakeroot apache2 apache2-dev libcjson-dev libssl-dev
-      pkg-config autoconf automake libtool lintian curl)
+      libcurl4-openssl-dev pkg-config autoconf automake libtool lintian curl)
 missing=()
 for p in "${need[@]}"; do installed "$p" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

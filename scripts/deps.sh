@@ -14,6 +14,8 @@ packages=(
     libwww-perl                    # LWP, for Apache::TestRequest
     python3-prometheus-client      # t/metrics.t: Prometheus's own parser
     libcjson-dev libssl-dev        # the verifier's libraries
+    libcurl4-openssl-dev           # ApproovJWKSURI's fetch
+    python3                        # t/jwks_uri.t: its HTTPS key server
     autoconf automake libtool pkg-config build-essential
     curl                           # the demo, soak.sh, check-deb.sh
     # the later stages of scripts/test.sh

@@ -11,7 +11,7 @@ LAYERS='
 0 outcome base64 envfile sdk_status
 1 json sfv claims
 2 keys
-3 token msgsig
+3 token msgsig jwks
 4 token_cache mint replay
 '
 set -u

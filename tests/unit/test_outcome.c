@@ -25,6 +25,7 @@ static const char *const released[] = {
     "sig_no_ipk", "sig_body_too_large", "body_error",
     "sig_unknown_mskid", "sig_no_account_key", "sig_bad_mskid",
     "sig_replayed", "replay_cache_unavailable",
+    "keys_unavailable",
 };
 #define RELEASED_COUNT ((int)(sizeof(released) / sizeof(released[0])))
 
@@ -45,6 +46,8 @@ static void test_stable_order(void)
     CHECK_STR(approov_outcome_name(APPROOV_DIGEST_MISMATCH),
               "digest_mismatch");
     CHECK_STR(approov_outcome_name(APPROOV_BODY_ERROR), "body_error");
+    CHECK_STR(approov_outcome_name(APPROOV_KEYS_UNAVAILABLE),
+              "keys_unavailable");
 }
 
 static void test_names_unique_and_lowercase(void)
