@@ -289,6 +289,9 @@ int approov_replay_check(request_rec *r, const approov_dir_conf *conf,
                          const unsigned char *sig, apr_size_t sig_len,
                          apr_time_t expiry);
 
+/* Whether ApproovMessageSigningReplayCache is configured (for metrics). */
+int approov_replay_cache_configured(void);
+
 /* Whether ApproovMessageSigningReplayCacheFailure open applies here. */
 int approov_replay_fails_open(const approov_dir_conf *conf);
 

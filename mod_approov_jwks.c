@@ -927,6 +927,14 @@ int approov_jwks_state(int i, approov_jwks_state_t *out)
                ? (apr_int64_t)apr_time_sec(apr_time_now() - fetched) : -1;
     out->refreshes = apr_atomic_read64(&sh->refreshes);
     out->failures = apr_atomic_read64(&sh->failures);
+    out->keys = 0;
+    if (sets_mutex) {
+        apr_thread_mutex_lock(sets_mutex);
+        if (SOURCE_AT(i)->current) {
+            out->keys = SOURCE_AT(i)->current->keys->nelts;
+        }
+        apr_thread_mutex_unlock(sets_mutex);
+    }
     return 1;
 }
 

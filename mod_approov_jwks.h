@@ -59,6 +59,8 @@ typedef struct {
                                  * a cached copy: written), -1 for none */
     apr_uint64_t refreshes;     /* fetches that brought a valid set */
     apr_uint64_t failures;      /* fetches that failed, since start-up */
+    int keys;                   /* keys in the set this child verifies
+                                 * with now, 0 for none */
 } approov_jwks_state_t;
 
 /* The state of the i-th JWKS URI (0, 1, ...): 1, or 0 past the last. */

@@ -4,7 +4,7 @@
  *
  * The page is a table of metric families (families[] below): a name, a
  * type, a help line and a callback that writes the family's samples with
- * metric_sample() or metric_sample_float().  A new family is one row and
+ * metric_sample().  A new family is one row and
  * one callback; a family whose source is absent (a feature not configured)
  * writes no sample, and its HELP and TYPE lines still say what it would be.
  *
@@ -19,6 +19,8 @@
 
 #include "mod_approov.h"
 
+#include "approov_sdk_status.h"
+
 #define METRICS_HANDLER "approov-metrics"
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -32,6 +34,7 @@ typedef struct {
     apr_array_header_t *text;
     /* The counters, copied before anything is written. */
     apr_uint64_t counts[APPROOV_COUNTER_MODES][APPROOV_OUTCOME_COUNT];
+    apr_uint64_t missing[APPROOV_COUNTER_MODES][APPROOV_SDK_STATUS_COUNT];
     /* The configuration's scopes (page_scopes()), made on first use. */
     const apr_array_header_t *scopes;
 } metrics_page;
@@ -108,13 +111,16 @@ static void build_info_samples(metrics_page *page, const char *name)
     metric_sample(page, name, labels, 1);
 }
 
+/* The mode label of every family counted by mode, as the counters'
+ * index: approov_requests_total's. */
+static const char *const modes[APPROOV_COUNTER_MODES] = {
+    "enforce", "report_only"
+};
+
 /* Every outcome in both modes, zeros too: a series exists from the start,
  * so rate() sees its first request. */
 static void requests_samples(metrics_page *page, const char *name)
 {
-    static const char *const modes[APPROOV_COUNTER_MODES] = {
-        "enforce", "report_only"
-    };
     int mode, outcome;
 
     for (mode = 0; mode < APPROOV_COUNTER_MODES; mode++) {
@@ -127,6 +133,109 @@ static void requests_samples(metrics_page *page, const char *name)
             metric_sample(page, name, labels, page->counts[mode][outcome]);
         }
     }
+}
+
+/* Missing-token refusals by the SDK's Approov-Status, every status in
+ * both modes from the start, as above.  Their sum per mode is
+ * approov_requests_total{outcome="missing"}. */
+static void missing_samples(metrics_page *page, const char *name)
+{
+    int mode, sdk;
+
+    for (mode = 0; mode < APPROOV_COUNTER_MODES; mode++) {
+        for (sdk = 0; sdk < APPROOV_SDK_STATUS_COUNT; sdk++) {
+            const char *const labels[] = {
+                "sdk_status", approov_sdk_status_name((approov_sdk_status_e)sdk),
+                "mode", modes[mode], NULL
+            };
+
+            metric_sample(page, name, labels, page->missing[mode][sdk]);
+        }
+    }
+}
+
+/* One outcome's counts by mode, when a replay cache is configured (no
+ * sample without one: nothing could count).  The outcome counters are
+ * these families' only source: a request is counted once, on its path, by
+ * approov_count(). */
+static void outcome_by_mode(metrics_page *page, const char *name,
+                            int outcome)
+{
+    int mode;
+
+    if (!approov_replay_cache_configured()) {
+        return;
+    }
+    for (mode = 0; mode < APPROOV_COUNTER_MODES; mode++) {
+        const char *const labels[] = { "mode", modes[mode], NULL };
+
+        metric_sample(page, name, labels, page->counts[mode][outcome]);
+    }
+}
+
+static void replay_hits_samples(metrics_page *page, const char *name)
+{
+    outcome_by_mode(page, name, APPROOV_SIG_REPLAYED);
+}
+
+static void replay_errors_samples(metrics_page *page, const char *name)
+{
+    outcome_by_mode(page, name, APPROOV_REPLAY_CACHE_UNAVAILABLE);
+}
+
+/* ------------------------------------------------------------------ */
+/* key sets from JWKS URIs, one series per URL                          */
+
+typedef enum { JWKS_AGE, JWKS_KEYS, JWKS_REFRESHES, JWKS_FAILURES } jwks_field;
+
+static void jwks_samples(metrics_page *page, const char *name,
+                         jwks_field field)
+{
+    approov_jwks_state_t st;
+    int i;
+
+    for (i = 0; approov_jwks_state(i, &st); i++) {
+        const char *const labels[] = { "url", st.url, NULL };
+
+        switch (field) {
+        case JWKS_AGE:
+            /* No set yet (never fetched, no cached copy): no sample, not a
+             * made-up age; approov_jwks_keys says 0 then. */
+            if (st.has_set && st.age >= 0) {
+                metric_sample(page, name, labels, (apr_uint64_t)st.age);
+            }
+            break;
+        case JWKS_KEYS:
+            metric_sample(page, name, labels, (apr_uint64_t)st.keys);
+            break;
+        case JWKS_REFRESHES:
+            metric_sample(page, name, labels, st.refreshes);
+            break;
+        case JWKS_FAILURES:
+            metric_sample(page, name, labels, st.failures);
+            break;
+        }
+    }
+}
+
+static void jwks_age_samples(metrics_page *page, const char *name)
+{
+    jwks_samples(page, name, JWKS_AGE);
+}
+
+static void jwks_keys_samples(metrics_page *page, const char *name)
+{
+    jwks_samples(page, name, JWKS_KEYS);
+}
+
+static void jwks_refreshes_samples(metrics_page *page, const char *name)
+{
+    jwks_samples(page, name, JWKS_REFRESHES);
+}
+
+static void jwks_failures_samples(metrics_page *page, const char *name)
+{
+    jwks_samples(page, name, JWKS_FAILURES);
 }
 
 /* ------------------------------------------------------------------ */
@@ -142,6 +251,8 @@ typedef struct {
      * already merged with the main server's by httpd). */
     const approov_dir_conf *conf;
     int own_keys;           /* keys the section configures itself */
+    /* Its own ApproovJWKSURI, or NULL: keys fetched at run time. */
+    const approov_jwks_conf *jwks;
 } metrics_scope;
 
 typedef struct {
@@ -150,8 +261,8 @@ typedef struct {
     apr_hash_t *seen;           /* labels joined -> index + 1 in list */
 } scope_walk;
 
-/* The number of keys a section configures itself.  (Keys fetched at run
- * time, a JWKS URL's, would be counted here as held now.) */
+/* The number of keys a section configures itself (a JWKS URI's are
+ * counted by keys_samples(), as held now). */
 static int own_key_count(const approov_dir_conf *conf)
 {
     return conf && conf->keys ? conf->keys->nelts : 0;
@@ -161,7 +272,8 @@ static int own_key_count(const approov_dir_conf *conf)
  * merge, so that no series appears twice. */
 static void note_scope(scope_walk *walk, const char *server,
                        const char *section, const char *path,
-                       const approov_dir_conf *conf, int own_keys)
+                       const approov_dir_conf *conf, int own_keys,
+                       const approov_jwks_conf *jwks)
 {
     const char *id = apr_pstrcat(walk->pool, server, "\n", section, "\n",
                                  path, NULL);
@@ -182,6 +294,7 @@ static void note_scope(scope_walk *walk, const char *server,
     scope->path = path;
     scope->conf = conf;
     scope->own_keys = own_keys;
+    scope->jwks = jwks;
 }
 
 static int inherited(const apr_array_header_t *from, const void *section)
@@ -212,7 +325,8 @@ static void walk_section(scope_walk *walk, const char *server,
     const char *outer = apr_pstrcat(walk->pool, section, "/", NULL);
 
     if (conf) {
-        note_scope(walk, server, section, path, conf, own_key_count(conf));
+        note_scope(walk, server, section, path, conf, own_key_count(conf),
+                   conf->jwks);
     }
     if (core) {
         walk_sections(walk, server, outer, path, core->sec_file, NULL,
@@ -291,7 +405,10 @@ static const apr_array_header_t *page_scopes(metrics_page *page)
             note_scope(&walk, server, "server", "", dconf,
                        is_main || !main_dconf
                        || dconf->keys != main_dconf->keys
-                       ? own_key_count(dconf) : 0);
+                       ? own_key_count(dconf) : 0,
+                       is_main || !main_dconf
+                       || dconf->jwks != main_dconf->jwks ? dconf->jwks
+                                                          : NULL);
         }
         walk_sections(&walk, server, "", "", core->sec_url,
                       is_main ? NULL : main_core->sec_url,
@@ -335,7 +452,17 @@ static void keys_samples(metrics_page *page, const char *name)
             &APR_ARRAY_IDX(scopes, i, metrics_scope);
         const char *const labels[] = { SCOPE_LABELS(scope), NULL };
 
-        if (scope->own_keys) {
+        if (scope->jwks) {
+            /* The set this child verifies the scope's tokens with now, 0
+             * while there is none (its requests get 503 keys_unavailable):
+             * it changes with each refresh, as a gauge may. */
+            const apr_array_header_t *keys =
+                approov_jwks_keys(page->r, scope->jwks);
+
+            metric_sample(page, name, labels,
+                          (apr_uint64_t)(keys ? keys->nelts : 0));
+        }
+        else if (scope->own_keys) {
             metric_sample(page, name, labels, (apr_uint64_t)scope->own_keys);
         }
     }
@@ -367,9 +494,42 @@ static const metric_family families[] = {
       "reason of APPROOV_RESULT) and mode (enforce or report_only)",
       requests_samples },
     { "approov_keys", "gauge",
-      "Keys a scope configures itself (server is host:port, section the "
+      "Keys a scope configures itself, or for an ApproovJWKSURI the keys "
+      "of the set it verifies with now (server is host:port, section the "
       "kind of configuration section, path its path or pattern)",
       keys_samples },
+    { "approov_missing_tokens_total", "counter",
+      "Requests refused (or reported) for a missing token on this node, by "
+      "the SDK's Approov-Status (none: no header; other: a value Approov "
+      "does not define) and mode",
+      missing_samples },
+    { "approov_replay_hits_total", "counter",
+      "Signed requests refused (or reported) on this node as replays of a "
+      "signature already used (outcome sig_replayed), by mode",
+      replay_hits_samples },
+    { "approov_replay_cache_errors_total", "counter",
+      "Requests on this node whose replay check could not reach the replay "
+      "cache (outcome replay_cache_unavailable: refused with 503, or let "
+      "through under ApproovMessageSigningReplayCacheFailure open), by mode",
+      replay_errors_samples },
+    { "approov_jwks_age_seconds", "gauge",
+      "Seconds since this node last fetched the key set of an "
+      "ApproovJWKSURI successfully (for a cached copy loaded at start-up: "
+      "since it was written); no sample before there is a set",
+      jwks_age_samples },
+    { "approov_jwks_keys", "gauge",
+      "Keys in the set of an ApproovJWKSURI that this node verifies with "
+      "now, 0 while it has none",
+      jwks_keys_samples },
+    { "approov_jwks_refreshes_total", "counter",
+      "Fetches of an ApproovJWKSURI's key set that brought a valid set, "
+      "since httpd's last (re)start",
+      jwks_refreshes_samples },
+    { "approov_jwks_refresh_failures_total", "counter",
+      "Fetches of an ApproovJWKSURI's key set that failed (unreachable, "
+      "TLS, HTTP status, invalid or too large set), since httpd's last "
+      "(re)start",
+      jwks_failures_samples },
 };
 
 /* ------------------------------------------------------------------ */
@@ -399,6 +559,13 @@ int approov_metrics_handler(request_rec *r)
     page.scopes = NULL;
     page.text = apr_array_make(r->pool, 512, sizeof(const char *));
     approov_read_counters(page.counts);
+    for (i = 0; i < APPROOV_COUNTER_MODES; i++) {
+        int sdk;
+
+        for (sdk = 0; sdk < APPROOV_SDK_STATUS_COUNT; sdk++) {
+            page.missing[i][sdk] = approov_missing_count((int)i, sdk);
+        }
+    }
     for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
         const metric_family *family = &families[i];
 

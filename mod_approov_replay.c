@@ -282,6 +282,11 @@ static int replay_on(const approov_dir_conf *conf)
     return conf->replay == 1 || (conf->replay == -1 && provider != NULL);
 }
 
+int approov_replay_cache_configured(void)
+{
+    return provider != NULL;
+}
+
 int approov_replay_fails_open(const approov_dir_conf *conf)
 {
     return conf->replay_fail_open == 1;
