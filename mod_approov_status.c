@@ -137,6 +137,23 @@ void approov_count(int report_only, int outcome)
     }
 }
 
+/* A copy of every outcome counter, each read atomically: not one instant
+ * as a whole (a request counted meanwhile may be in it or not), but no
+ * count is torn and no request waits.  Zeros before the counters exist. */
+void approov_read_counters(apr_uint64_t counts[][APPROOV_OUTCOME_COUNT])
+{
+    int mode, outcome;
+
+    for (mode = 0; mode < COUNTER_MODES; mode++) {
+        for (outcome = 0; outcome < APPROOV_OUTCOME_COUNT; outcome++) {
+            counts[mode][outcome] = counters
+                ? apr_atomic_read64(&counters[mode * APPROOV_OUTCOME_COUNT
+                                              + outcome])
+                : 0;
+        }
+    }
+}
+
 /* The slot of a missing-token refusal's SDK status, -1 out of range. */
 static int sdk_slot(int report_only, int sdk_status)
 {

@@ -102,8 +102,7 @@ fi
 list=$(tar -tzf "$tarball" | sed 's|^[^/]*/||')
 missing=
 for f in configure Makefile.in Makefile.am configure.ac autogen.sh README.md \
-         mod_approov.c mod_approov.h mod_approov_config.c mod_approov_access.c \
-         mod_approov_body.c mod_approov_status.c \
+         $(cd "$top" && ls mod_approov*.c mod_approov*.h) \
          sources.mk $(sed -n 's/^CORE_[A-Z_]* *= *//p' "$top/sources.mk") \
          tools/approov-token.c tools/approov-token.1 \
          tests/unit/test_token.c tests/unit/test_msgsig.c \
