@@ -180,7 +180,7 @@ for my $series (sort keys %$after_requests) {
 ok t_cmp(join('; ', @differ), '', 'the values mod_status shows');
 
 # ------------------------------------- missing tokens by the SDK's status
-ok t_cmp($after->{approov_missing_tokens}{type}, 'counter',
+ok t_cmp(($after->{approov_missing_tokens} || {})->{type}, 'counter',
          'approov_missing_tokens_total is a counter');
 my @auto_missing = grep { /^Approov\w*MissingSdkStatus/ } keys %$status;
 ok t_cmp(scalar(keys %$after_missing) . ' ' . scalar(keys %$before_missing),
@@ -194,6 +194,7 @@ for my $series (sort keys %$after_missing) {
     my $want = $missing_made{$series} // 0;
     push @wrong, "$series: +$delta, not +$want" if $delta != $want;
 }
+push @wrong, 'no series' unless %$after_missing;
 ok t_cmp(join('; ', @wrong), '',
          'each SDK status went up by the missing tokens sent with it '
          . '(none: no header; other: not a status; any letter case), and no '
@@ -213,6 +214,7 @@ for my $series (sort keys %$after_missing) {
                   . ($status->{$name} // 'none')
         if ($status->{$name} // -1) != $after_missing->{$series};
 }
+push @differ, 'no series' unless %$after_missing;
 ok t_cmp(join('; ', @differ), '', 'the values of mod_status\'s '
          . 'MissingSdkStatus lines');
 
@@ -267,7 +269,7 @@ for my $family (qw(approov_build_info approov_requests_total approov_keys
 }
 ok t_cmp(join(' ', @missing), '',
          'each family: HELP, then TYPE, then its samples');
-ok t_cmp(scalar(grep { $_->{help} eq '' } values %$after), 0,
+ok t_cmp(scalar(grep { ($_->{help} // '') eq '' } values %$after), 0,
          'the parser read a help text for every family');
 
 # --------------------------------------------------------------- methods
@@ -373,7 +375,7 @@ my %replay_made = (
 );
 my %request_modes = map { ((split ' ', $_)[1] => 1) } keys %$after_requests;
 for my $family (sort keys %replay_made) {
-    ok t_cmp($node_after->{$family}{type} // 'absent', 'counter',
+    ok t_cmp(($node_after->{$family} || {})->{type} // 'absent', 'counter',
              "${family}_total is a counter");
     my $before_mode = by_mode($node_before, $family);
     my $after_mode = by_mode($node_after, $family);
@@ -389,12 +391,15 @@ for my $family (sort keys %replay_made) {
 }
 # The same numbers as the node's outcome counters.
 my $node_requests = requests($node_after);
-ok t_cmp(join(' ', map { by_mode($node_after, 'approov_replay_hits')->{$_},
+ok t_cmp(join(' ', map { by_mode($node_after, 'approov_replay_hits')->{$_}
+                         // 'none',
                          by_mode($node_after,
-                                 'approov_replay_cache_errors')->{$_} }
+                                 'approov_replay_cache_errors')->{$_}
+                         // 'none' }
                    qw(enforce report_only)),
-         join(' ', map { $node_requests->{"sig_replayed $_"},
-                         $node_requests->{"replay_cache_unavailable $_"} }
+         join(' ', map { $node_requests->{"sig_replayed $_"} // 'none',
+                         $node_requests->{"replay_cache_unavailable $_"}
+                         // 'none' }
                    qw(enforce report_only)),
          'hits and errors are approov_requests_total\'s sig_replayed and '
          . 'replay_cache_unavailable');
@@ -415,7 +420,8 @@ my %jwks_type = (approov_jwks_age_seconds => 'gauge',
                  approov_jwks_keys => 'gauge',
                  approov_jwks_refreshes => 'counter',
                  approov_jwks_refresh_failures => 'counter');
-ok t_cmp(join(' ', map { $jwks->{$_}{type} // 'absent' } sort keys %jwks_type),
+ok t_cmp(join(' ', map { ($jwks->{$_} || {})->{type} // 'absent' }
+                   sort keys %jwks_type),
          join(' ', map { $jwks_type{$_} } sort keys %jwks_type),
          'the JWKS families and their types');
 my %jwks_value;
@@ -434,8 +440,9 @@ ok t_cmp($jwks_value{'approov_jwks_age_seconds cached'} // -1,
          qr/^10[0-5]\d(\.0)?$/,
          'approov_jwks_age_seconds: the cached copy\'s age (1000 s, give or '
          . 'take the test\'s time)');
-ok t_cmp(exists $jwks_value{'approov_jwks_age_seconds none'} ? 'a sample'
-                                                              : 'no sample',
+ok t_cmp(!$jwks->{approov_jwks_age_seconds} ? 'no family'
+         : exists $jwks_value{'approov_jwks_age_seconds none'} ? 'a sample'
+         : 'no sample',
          'no sample', 'approov_jwks_age_seconds: no sample before any set');
 ok t_cmp(join(' ', map { $jwks_value{"approov_jwks_refreshes_total $_"}
                          // 'none' } qw(cached none)), '0 0',
