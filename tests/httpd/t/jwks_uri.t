@@ -28,7 +28,7 @@ use ApproovMint qw(%SECRET mint b64url secret_bytes);
 use ApproovTest qw(free_port httpd_conf run_httpd start_httpd stop_httpd
                    read_file);
 
-plan tests => 51;
+plan tests => 54;
 
 my $modules_dir = $ENV{APPROOV_TEST_MODULES_DIR};
 my $module = $ENV{APPROOV_TEST_MODULE};
@@ -130,6 +130,9 @@ my @common = (
     '<Location /server-status>',
     '    SetHandler server-status',
     '</Location>',
+    '<Location /approov-metrics>',
+    '    SetHandler approov-metrics',
+    '</Location>',
 );
 my $conf = httpd_conf($dir, 'jwks', $port, @common,
     '<Location /api/>',
@@ -179,6 +182,12 @@ sub status_line {
     my $text = $ua->get("http://127.0.0.1:$port/server-status?auto")->content;
     return $text =~ /^\Q$name\E: (\S+)$/m ? $1 : undef;
 }
+# The value of one series of /approov-metrics (labels as written there).
+sub metric {
+    my ($series) = @_;
+    my $text = $ua->get("http://127.0.0.1:$port/approov-metrics")->content;
+    return $text =~ /^\Q$series\E (\S+)$/m ? $1 : undef;
+}
 sub log_since {
     my ($mark) = @_;
     return substr read_file($log), $mark;
@@ -212,6 +221,11 @@ ok t_cmp($cache ? read_file($cache) : '(no cache file)',
 ok t_cmp(read_file($log), qr/JWKS \Q$url\E: refresh \(start-up\): new key set of 1 keys \(kids k1\)/,
          'the log says what was fetched');
 ok t_cmp(fetches(), 1, 'one fetch');
+ok t_cmp(join(' ', map { metric("approov_jwks_${_}{url=\"$url\"}") // 'none' }
+                   qw(refreshes_total refresh_failures_total keys)),
+         '1 0 1', 'metrics: one refresh, no failure, a set of 1 key');
+ok t_cmp(metric("approov_jwks_age_seconds{url=\"$url\"}") // 'none',
+         qr/^\d$|^[1-2]\d$/, 'metrics: the set is seconds old');
 
 # ---------------------------------------------------------- 2. rotation
 my $pid = httpd_pid();
@@ -257,6 +271,8 @@ ok t_cmp(log_since($mark), qr/keeping the last good set/,
          'invalid set: the warning says the last good set is kept');
 ok t_cmp(status_line('ApproovJWKS0RefreshFailures') // 0, qr/^[1-9]/,
          'invalid set: the failure is counted in mod_status');
+ok t_cmp(metric("approov_jwks_refresh_failures_total{url=\"$url\"}") // 0,
+         qr/^[1-9]/, 'invalid set: and in approov_jwks_refresh_failures_total');
 
 # ------------------------------------------------- 5. over the size bound
 serve_text('{"keys":[' . (' ' x (70 * 1024)) . ']}');
