@@ -4,9 +4,9 @@
  *
  * The page is a table of metric families (families[] below): a name, a
  * type, a help line and a callback that writes the family's samples with
- * metric_sample().  A new family is one row and
- * one callback; a family whose source is absent (a feature not configured)
- * writes no sample, and its HELP and TYPE lines still say what it would be.
+ * metric_sample().  A new family is one row and one callback; a family
+ * whose source is absent (a feature not configured) writes no sample, and
+ * its HELP and TYPE lines still say what it would be.
  *
  * Nothing here runs on another request's path: the handler reads the
  * shared counters with atomic loads (no lock), copying them all before it
@@ -145,7 +145,8 @@ static void missing_samples(metrics_page *page, const char *name)
     for (mode = 0; mode < APPROOV_COUNTER_MODES; mode++) {
         for (sdk = 0; sdk < APPROOV_SDK_STATUS_COUNT; sdk++) {
             const char *const labels[] = {
-                "sdk_status", approov_sdk_status_name((approov_sdk_status_e)sdk),
+                "sdk_status",
+                approov_sdk_status_name((approov_sdk_status_e)sdk),
                 "mode", modes[mode], NULL
             };
 
@@ -200,9 +201,11 @@ static void jwks_samples(metrics_page *page, const char *name,
         switch (field) {
         case JWKS_AGE:
             /* No set yet (never fetched, no cached copy): no sample, not a
-             * made-up age; approov_jwks_keys says 0 then. */
-            if (st.has_set && st.age >= 0) {
-                metric_sample(page, name, labels, (apr_uint64_t)st.age);
+             * made-up age; approov_jwks_keys says 0 then.  A cached copy
+             * dated in the future (another clock) is taken as new. */
+            if (st.has_set) {
+                metric_sample(page, name, labels,
+                              (apr_uint64_t)(st.age > 0 ? st.age : 0));
             }
             break;
         case JWKS_KEYS:
