@@ -168,7 +168,8 @@ static void describe_request(request_rec *r, const approov_dir_conf *conf,
  */
 static int check_message_signature(request_rec *r,
                                    const approov_dir_conf *conf,
-                                   const approov_token_t *token, int *status)
+                                   const approov_token_t *token,
+                                   approov_token_cache_t *cache, int *status)
 {
     const cJSON *ipk = cJSON_GetObjectItemCaseSensitive(token->claims, "ipk");
     approov_msgsig_request_t req;
@@ -186,6 +187,16 @@ static int check_message_signature(request_rec *r,
         return APPROOV_SIG_BAD_IPK;
     }
     describe_request(r, conf, &req);
+    /* The key of a cached token's ipk is made once, on its first signed
+     * request, and kept with it. */
+    if (cache) {
+        if (!cache->ipk_key_made) {
+            cache->ipk_key = approov_msgsig_key_make(cache->pool,
+                                                     ipk->valuestring);
+            cache->ipk_key_made = 1;
+        }
+        req.ipk_key = cache->ipk_key;
+    }
     result = approov_msgsig_verify(
         r->pool, &req, apr_table_get(r->headers_in, "Signature-Input"),
         apr_table_get(r->headers_in, "Signature"), ipk->valuestring,
@@ -411,7 +422,7 @@ static int judge_request(request_rec *r, const approov_dir_conf *conf)
     }
     if (check.outcome == APPROOV_VALID && conf->signing > SIGNING_OFF) {
         check.outcome = check_message_signature(r, conf, &check.token,
-                                                &check.status);
+                                                check.cache, &check.status);
     }
     return respond(r, conf, &check);
 }

@@ -39,6 +39,8 @@ approov_result_e approov_token_cache_verify(approov_token_cache_t *cache,
     cache->keys = NULL;
     cache->vars = NULL;
     cache->vars_len = 0;
+    cache->ipk_key = NULL;
+    cache->ipk_key_made = 0;
     result = approov_verify_keys(cache->pool, token, len,
                                  (const approov_key_t *const *)keys->elts,
                                  keys->nelts, leeway, now, &cache->verified);

@@ -31,6 +31,13 @@ typedef struct {
     approov_token_t verified;
     const char *vars;                   /* its APPROOV_CLAIM_* variables as */
     apr_size_t vars_len;                /* approov_claim_block() makes them */
+    const void *ipk_key;                /* its ipk claim's key object, made
+                                         * in pool by the first request it
+                                         * signs (the module's
+                                         * approov_msgsig_key_make); NULL
+                                         * until then */
+    int ipk_key_made;                   /* that request has made it (or
+                                         * found no valid key: NULL) */
 } approov_token_cache_t;
 
 /* An empty cache in a subpool of parent; NULL if the pool cannot be made. */
