@@ -172,8 +172,8 @@ apr_status_t approov_replay_body(ap_filter_t *f, apr_bucket_brigade *bb,
                                  ap_input_mode_t mode, apr_read_type_e block,
                                  apr_off_t readbytes);
 void approov_insert_kept_body(request_rec *r);
-int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
-                      apr_size_t *len, int *status);
+int approov_read_body(request_rec *r, apr_off_t limit,
+                      const char *content_digest, int *status);
 
 /* ------------------------------------------------------------------ */
 /* mod_approov_status.c                                                */

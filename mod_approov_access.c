@@ -175,10 +175,6 @@ static int check_message_signature(request_rec *r,
     approov_msgsig_request_t req;
     approov_msgsig_t sig;
     approov_sig_result_e result;
-    approov_digest_result_e digest;
-    const char *body;
-    apr_size_t len;
-    int rv;
 
     if (!ipk) {
         return conf->signing == SIGNING_REQUIRED ? APPROOV_SIG_NO_IPK : 0;
@@ -212,18 +208,13 @@ static int check_message_signature(request_rec *r,
         return 0;
     }
     /* The signature vouches for the Content-Digest header; the body must
-     * match it before any handler or backend sees the request. */
-    rv = approov_read_body(r, conf->signing_max_body >= 0
-                                  ? conf->signing_max_body
-                                  : SIGNING_MAX_BODY_DEFAULT,
-                           &body, &len, status);
-    if (rv != OK) {
-        return rv;
-    }
-    digest = approov_content_digest_check(
-        r->pool, apr_table_get(r->headers_in, "Content-Digest"),
-        (const unsigned char *)body, len);
-    return digest;
+     * match it before any handler or backend sees the request.  It is
+     * hashed as it is read. */
+    return approov_read_body(r, conf->signing_max_body >= 0
+                                    ? conf->signing_max_body
+                                    : SIGNING_MAX_BODY_DEFAULT,
+                             apr_table_get(r->headers_in, "Content-Digest"),
+                             status);
 }
 
 /*

@@ -1051,55 +1051,116 @@ approov_sig_result_e approov_msgsig_verify(apr_pool_t *p,
 /* ------------------------------------------------------------------ */
 /* Content-Digest                                                      */
 
-approov_digest_result_e approov_content_digest_check(
-    apr_pool_t *p, const char *content_digest, const unsigned char *body,
-    apr_size_t body_len)
-{
-    approov_sfv_dict_t d;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len;
-    int i, supported = 0, mismatch = 0;
+/* The algorithms of RFC 9530 computed here, by OpenSSL's low-level calls:
+ * EVP_Digest() with EVP_sha256() fetches the implementation by name, under
+ * the global method store's lock, on every call. */
+struct approov_body_digest {
+    const unsigned char *want_256, *want_512;   /* the field's values */
+    apr_size_t want_256_len, want_512_len;
+    SHA256_CTX sha256;
+    SHA512_CTX sha512;
+    int ended;
+    approov_digest_result_e result;
+};
 
+approov_digest_result_e approov_body_digest_begin(apr_pool_t *p,
+                                                  const char *content_digest,
+                                                  approov_body_digest_t **out)
+{
+    approov_sfv_dict_t dict;
+    approov_body_digest_t *d;
+    int i;
+
+    *out = NULL;
     if (!content_digest || !*content_digest) {
         return APPROOV_DIGEST_MISSING;
     }
-    if (approov_sfv_parse_dict(p, content_digest, strlen(content_digest), &d)
-            != APPROOV_SFV_OK
-        || d.duplicates) {
+    if (approov_sfv_parse_dict(p, content_digest, strlen(content_digest),
+                               &dict) != APPROOV_SFV_OK
+        || dict.duplicates) {
         return APPROOV_DIGEST_MALFORMED;
     }
-    if (d.count == 0) {
+    if (dict.count == 0) {
         return APPROOV_DIGEST_MISSING;
     }
-    for (i = 0; i < d.count; i++) {
-        const approov_sfv_member_t *m = &d.entries[i].value;
+    for (i = 0; i < dict.count; i++) {
+        const approov_sfv_member_t *m = &dict.entries[i].value;
         if (m->is_inner_list || m->bare.type != APPROOV_SFV_BYTES
             || m->params.count) {
             return APPROOV_DIGEST_MALFORMED;
         }
     }
-    for (i = 0; i < d.count; i++) {
-        const approov_sfv_member_t *m = &d.entries[i].value;
-        const EVP_MD *type;
-        if (strcmp(d.entries[i].key, "sha-256") == 0) {
-            type = EVP_sha256();
+    d = apr_pcalloc(p, sizeof(*d));
+    for (i = 0; i < dict.count; i++) {
+        const approov_sfv_member_t *m = &dict.entries[i].value;
+        /* Keys are unique (duplicates refused above). */
+        if (strcmp(dict.entries[i].key, "sha-256") == 0) {
+            d->want_256 = m->bare.bytes ? m->bare.bytes
+                                        : (const unsigned char *)"";
+            d->want_256_len = m->bare.len;
+            SHA256_Init(&d->sha256);
         }
-        else if (strcmp(d.entries[i].key, "sha-512") == 0) {
-            type = EVP_sha512();
-        }
-        else {
-            continue;
-        }
-        supported++;
-        if (EVP_Digest(body ? body : (const unsigned char *)"", body_len, md,
-                       &md_len, type, NULL) != 1
-            || m->bare.len != md_len
-            || CRYPTO_memcmp(m->bare.bytes, md, md_len) != 0) {
-            mismatch = 1;
+        else if (strcmp(dict.entries[i].key, "sha-512") == 0) {
+            d->want_512 = m->bare.bytes ? m->bare.bytes
+                                        : (const unsigned char *)"";
+            d->want_512_len = m->bare.len;
+            SHA512_Init(&d->sha512);
         }
     }
-    if (!supported) {
+    if (!d->want_256 && !d->want_512) {
         return APPROOV_DIGEST_UNSUPPORTED;
     }
-    return mismatch ? APPROOV_DIGEST_MISMATCH : APPROOV_DIGEST_VALID;
+    *out = d;
+    return APPROOV_DIGEST_VALID;
+}
+
+void approov_body_digest_update(approov_body_digest_t *d, const void *data,
+                                apr_size_t len)
+{
+    if (d->want_256) {
+        SHA256_Update(&d->sha256, data, len);
+    }
+    if (d->want_512) {
+        SHA512_Update(&d->sha512, data, len);
+    }
+}
+
+approov_digest_result_e approov_body_digest_end(approov_body_digest_t *d)
+{
+    unsigned char md[SHA512_DIGEST_LENGTH];
+    int mismatch = 0;
+
+    if (d->ended) {
+        return d->result;
+    }
+    if (d->want_256) {
+        SHA256_Final(md, &d->sha256);
+        mismatch |= d->want_256_len != SHA256_DIGEST_LENGTH
+                    || CRYPTO_memcmp(d->want_256, md, SHA256_DIGEST_LENGTH);
+    }
+    if (d->want_512) {
+        SHA512_Final(md, &d->sha512);
+        mismatch |= d->want_512_len != SHA512_DIGEST_LENGTH
+                    || CRYPTO_memcmp(d->want_512, md, SHA512_DIGEST_LENGTH);
+    }
+    d->ended = 1;
+    d->result = mismatch ? APPROOV_DIGEST_MISMATCH : APPROOV_DIGEST_VALID;
+    return d->result;
+}
+
+approov_digest_result_e approov_content_digest_check(
+    apr_pool_t *p, const char *content_digest, const unsigned char *body,
+    apr_size_t body_len)
+{
+    approov_body_digest_t *d;
+    approov_digest_result_e rv;
+
+    if ((rv = approov_body_digest_begin(p, content_digest, &d))
+        != APPROOV_DIGEST_VALID) {
+        return rv;
+    }
+    if (body_len) {
+        approov_body_digest_update(d, body, body_len);
+    }
+    return approov_body_digest_end(d);
 }

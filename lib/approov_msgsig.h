@@ -228,4 +228,22 @@ approov_digest_result_e approov_content_digest_check(
     apr_pool_t *p, const char *content_digest, const unsigned char *body,
     apr_size_t body_len);
 
+/*
+ * The same check with the body fed piece by piece as it is read, so that
+ * it is hashed once, with no copy.  begin parses the field value: on
+ * APPROOV_DIGEST_VALID *d is the state to feed (only the algorithms the
+ * field names are computed); on MISSING, MALFORMED or UNSUPPORTED *d is
+ * NULL and that is the check's result.  end gives VALID or MISMATCH, and
+ * the same again if called twice.  The state is in p; update takes no
+ * lock and allocates nothing.
+ */
+typedef struct approov_body_digest approov_body_digest_t;
+
+approov_digest_result_e approov_body_digest_begin(apr_pool_t *p,
+                                                  const char *content_digest,
+                                                  approov_body_digest_t **d);
+void approov_body_digest_update(approov_body_digest_t *d, const void *data,
+                                apr_size_t len);
+approov_digest_result_e approov_body_digest_end(approov_body_digest_t *d);
+
 #endif /* APPROOV_MSGSIG_H */
