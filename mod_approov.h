@@ -22,6 +22,7 @@
 #include "ap_config.h"
 #include "httpd.h"
 #include "http_config.h"
+#include "http_connection.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
@@ -163,6 +164,7 @@ request_rec *approov_client_request(request_rec *r);
 
 int approov_check_access(request_rec *r);
 int approov_check_access_ex(request_rec *r);
+int approov_pre_connection(conn_rec *c, void *csd);
 
 /* ------------------------------------------------------------------ */
 /* mod_approov_body.c                                                  */
