@@ -22,6 +22,7 @@ packages=(
     lintian man-db                 # lintian, man approov-token
     git iproute2                   # check-deb.sh, check-dist.sh: tracked files, ss
     valgrind                       # check-valgrind.sh
+    nghttp2-client                 # bench/bench_server.sh: h2load (row h2)
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
