@@ -7,7 +7,9 @@
 #   bench/bench_server.sh --quick     2 rounds, 3 s per cell: about 2 minutes
 #   bench/bench_server.sh --long      also the RSS of the httpd children before
 #                                     and after 1M requests on row b (adds a
-#                                     few minutes; at most --long-seconds)
+#                                     few minutes; at most --long-seconds);
+#                                     --long-row ROW drives another row (e.g.
+#                                     signed: 1M message-signed requests)
 #   bench/bench_server.sh --perf      also where httpd spends its CPU on rows b
 #                                     and d, by library (perf record -e
 #                                     cpu-clock on the children; 2 x S seconds)
@@ -85,6 +87,7 @@ profile=0
 long_requests=1000000
 long_seconds=600
 long_conns=256
+long_row=approov
 module=
 only_rows=
 openidc=1
@@ -106,6 +109,7 @@ while [ $# -gt 0 ]; do
         --rows) only_rows=$2; shift ;;
         --long-requests) long_requests=$2; shift ;;
         --long-seconds) long_seconds=$2; shift ;;
+        --long-row) long_row=$2; shift ;;
         --module) module=$2; shift ;;
         --no-openidc) openidc=0 ;;
         --keep) keep=1 ;;
@@ -615,14 +619,9 @@ httpd_ns() {   # parent pid
 }
 hz=$(getconf CLK_TCK)
 
-# One wrk run; prints: requests rps p99_ms non2xx socket_errors machine_us_per_req httpd_us_per_req
-run_wrk() {   # row conns seconds
-    local out m0 m1 h0 h1 spid
-    spid=$(row_server_pid "$1")
-    m0=$(machine_cpu); h0=$(httpd_ns "$spid")
-    # times: the CPU time of wrk, the only child of this subshell.
-    # The row's header, or a Lua script that sends the next token each time.
-    local req=(-H "$(row_header "$1")" "$(row_url "$1")")
+# wrk's arguments for a row's requests, in the array req (the caller's).
+set_req() {   # row
+    req=(-H "$(row_header "$1")" "$(row_url "$1")")
     case $1 in
         plainnew|approovnew) req=(-s "$tmp/rotate.lua" "$(row_url "$1")" -- "$tmp/tokens") ;;
         plainsig|signed) req=(-H "$(row_header "$1")" -H "Signature-Input: $sig_input"
@@ -631,6 +630,17 @@ run_wrk() {   # row conns seconds
             # shellcheck disable=SC2046
             req=(-s "$tmp/request.lua" "$(row_url "$1")" -- $(row_lua_args "$1")) ;;
     esac
+}
+
+# One wrk run; prints: requests rps p99_ms non2xx socket_errors machine_us_per_req httpd_us_per_req
+run_wrk() {   # row conns seconds
+    local out m0 m1 h0 h1 spid
+    spid=$(row_server_pid "$1")
+    m0=$(machine_cpu); h0=$(httpd_ns "$spid")
+    # times: the CPU time of wrk, the only child of this subshell.
+    # The row's header, or a Lua script that sends the next token each time.
+    local req
+    set_req "$1"
     case $1 in
         h2|plainh2|h2es|plainh2es)
             # One connection, 64 streams at a time; h2load's output is made
@@ -970,7 +980,7 @@ if [ "$long" = 1 ]; then
     # wrk has no request count: run it in chunks of at most 10 s until
     # long_requests are done or long_seconds have passed.
     echo
-    echo "## RSS of server A's children over a long run of row b (approov, valid token), $long_conns connections"
+    echo "## RSS of server A's children over a long run of row $long_row, $long_conns connections"
     echo
     echo "- before:  $(rss_children "$pid_a")"
     children_before=$(ps -o pid= --ppid "$pid_a" | sort | tr -d ' \n')
@@ -980,8 +990,9 @@ if [ "$long" = 1 ]; then
         left=$((long_seconds - ($(date +%s) - t0)))
         [ "$left" -gt 0 ] || { echo "- stopped by the time limit (${long_seconds}s)"; break; }
         [ "$left" -lt 10 ] || left=10
+        set_req "$long_row"
         out=$(timeout $((left + 30)) wrk -t "$threads" -c "$long_conns" -d "${left}s" \
-              --timeout 10s -H "$(row_header approov)" "$(row_url approov)" 2>&1) \
+              --timeout 10s "${req[@]}" 2>&1) \
             || { say "$out"; die "wrk failed in the long run"; }
         n=$(printf '%s\n' "$out" | sed -n 's/^ *\([0-9]*\) requests in .*/\1/p')
         non=$(printf '%s\n' "$out" | sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p')
