@@ -156,6 +156,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_handler(approov_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(approov_insert_kept_body, NULL, NULL,
                           APR_HOOK_MIDDLE);
+    ap_hook_pre_connection(approov_pre_connection, NULL, NULL,
+                           APR_HOOK_MIDDLE);
     approov_replay_filter = ap_register_input_filter(
         "APPROOV_SIGNED_BODY", approov_replay_body, NULL, AP_FTYPE_RESOURCE);
 }

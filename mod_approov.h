@@ -25,6 +25,7 @@
 #include "ap_config.h"
 #include "httpd.h"
 #include "http_config.h"
+#include "http_connection.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
@@ -210,6 +211,7 @@ request_rec *approov_client_request(request_rec *r);
 
 int approov_check_access(request_rec *r);
 int approov_check_access_ex(request_rec *r);
+int approov_pre_connection(conn_rec *c, void *csd);
 
 /* ------------------------------------------------------------------ */
 /* mod_approov_body.c                                                  */
@@ -219,8 +221,8 @@ apr_status_t approov_replay_body(ap_filter_t *f, apr_bucket_brigade *bb,
                                  ap_input_mode_t mode, apr_read_type_e block,
                                  apr_off_t readbytes);
 void approov_insert_kept_body(request_rec *r);
-int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
-                      apr_size_t *len, int *status);
+int approov_read_body(request_rec *r, apr_off_t limit,
+                      const char *content_digest, int *status);
 
 /* ------------------------------------------------------------------ */
 /* mod_approov_status.c                                                */

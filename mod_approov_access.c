@@ -6,6 +6,7 @@
  * and the SDK's status for the environment, and the refusal.
  */
 
+#include "apr_atomic.h"
 #include "mod_core.h"
 
 #include "mod_approov.h"
@@ -222,9 +223,18 @@ static int check_replay(request_rec *r, const approov_dir_conf *conf,
  * account key, mskid counts for nothing under IfPresent.  For
  * APPROOV_BODY_ERROR, *status is httpd's status for the client's failure.
  */
+/* approov_msgsig_key_make() as approov_token_cache_ipk_key() calls it. */
+static const void *make_ipk_key(apr_pool_t *p, const char *ipk)
+{
+    return approov_msgsig_key_make(p, ipk);
+}
+
 static int check_message_signature(request_rec *r,
                                    const approov_dir_conf *conf,
-                                   const approov_token_t *token, int *status)
+                                   const approov_token_t *token,
+                                   approov_token_cache_t *cache,
+                                   approov_shared_token_cache_t *shared,
+                                   int *status)
 {
     const cJSON *ipk = cJSON_GetObjectItemCaseSensitive(token->claims, "ipk");
     const cJSON *mskid = NULL;
@@ -233,13 +243,10 @@ static int check_message_signature(request_rec *r,
     approov_msgsig_request_t req;
     approov_msgsig_t sig;
     approov_sig_result_e result;
-    approov_digest_result_e digest;
     apr_int64_t max_age = conf->signing_max_age >= 0
                           ? conf->signing_max_age : SIGNING_MAX_AGE_DEFAULT;
     apr_int64_t skew = conf->signing_skew >= 0 ? conf->signing_skew
                                                : SIGNING_SKEW_DEFAULT;
-    const char *body;
-    apr_size_t len;
     int rv;
 
     if (!ipk) {
@@ -273,6 +280,13 @@ static int check_message_signature(request_rec *r,
             r->request_time, max_age, skew, &sig);
     }
     else {
+        /* The key of a cached token's ipk is made once, on its first
+         * signed request, and kept with it. */
+        if (cache) {
+            req.ipk_key = approov_token_cache_ipk_key(cache, shared,
+                                                      make_ipk_key,
+                                                      ipk->valuestring);
+        }
         result = approov_msgsig_verify(
             r->pool, &req, apr_table_get(r->headers_in, "Signature-Input"),
             apr_table_get(r->headers_in, "Signature"), ipk->valuestring,
@@ -281,52 +295,121 @@ static int check_message_signature(request_rec *r,
     if (result != APPROOV_SIG_VALID) {
         return result;
     }
-    if (!sig.covers_content_digest) {
-        return check_replay(r, conf, ipk, mskid, &sig);
-    }
-    /* The signature vouches for the Content-Digest header; the body must
-     * match it before any handler or backend sees the request. */
-    rv = approov_read_body(r, conf->signing_max_body >= 0
-                                  ? conf->signing_max_body
-                                  : SIGNING_MAX_BODY_DEFAULT,
-                           &body, &len, status);
-    if (rv != OK) {
-        return rv;
-    }
-    digest = approov_content_digest_check(
-        r->pool, apr_table_get(r->headers_in, "Content-Digest"),
-        (const unsigned char *)body, len);
-    if (digest != APPROOV_DIGEST_VALID) {
-        return digest;
+    if (sig.covers_content_digest) {
+        /* The signature vouches for the Content-Digest header; the body
+         * must match it before any handler or backend sees the request.
+         * It is hashed as it is read. */
+        rv = approov_read_body(r, conf->signing_max_body >= 0
+                                      ? conf->signing_max_body
+                                      : SIGNING_MAX_BODY_DEFAULT,
+                               apr_table_get(r->headers_in, "Content-Digest"),
+                               status);
+        if (rv != 0) {
+            return rv;
+        }
     }
     return check_replay(r, conf, ipk, mskid, &sig);
 }
 
 /*
+ * What the module keeps with a client connection, in its conn_config: made
+ * by the pre_connection hook in the connection's own thread, before any
+ * HTTP/2 stream of it runs, so that the streams (on other threads) find it
+ * there and never allocate from the connection's pool.
+ */
+typedef struct {
+    approov_token_cache_t *cache;       /* HTTP/1.1: made on its second
+                                         * request (many connections carry
+                                         * only one) */
+    volatile void *shared;              /* HTTP/2: the streams' shared cache
+                                         * (approov_shared_token_cache_t),
+                                         * published by the first stream
+                                         * that needs it, by compare-and-
+                                         * swap */
+} conn_state;
+
+static apr_status_t conn_state_cleanup(void *data)
+{
+    conn_state *state = data;
+
+    /* The connection's pool goes after its streams' requests. */
+    if (state->shared) {
+        approov_shared_token_cache_destroy(
+            (approov_shared_token_cache_t *)state->shared);
+        state->shared = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+/* pre_connection hook: a client connection's state (an HTTP/2 stream's
+ * secondary connection has none of its own: see shared_cache()). */
+int approov_pre_connection(conn_rec *c, void *csd)
+{
+    conn_state *state;
+
+    (void)csd;
+    if (c->master) {
+        return OK;
+    }
+    state = apr_pcalloc(c->pool, sizeof(*state));
+    ap_set_module_config(c->conn_config, &approov_module, state);
+    apr_pool_cleanup_register(c->pool, state, conn_state_cleanup,
+                              apr_pool_cleanup_null);
+    return OK;}
+
+/*
  * The connection's token cache (approov_token_cache.h), made on its second
- * request (many connections carry only one), never on an HTTP/2 stream
- * (its connection lives for one request): NULL then.  Only the request
- * being judged reads it: the variables are copied into each request's
- * pool.
+ * request (many connections carry only one); NULL on an HTTP/2 stream,
+ * whose connection lives for one request (see shared_cache()).  Only the
+ * request being judged reads it: the variables are copied into each
+ * request's pool.
  */
 static approov_token_cache_t *connection_cache(conn_rec *c)
 {
-    approov_token_cache_t *cache =
-        ap_get_module_config(c->conn_config, &approov_module);
+    conn_state *state = ap_get_module_config(c->conn_config,
+                                             &approov_module);
 
-    if (cache || c->master || c->keepalives == 0) {
-        return cache;
+    if (!state || state->cache || c->master || c->keepalives == 0) {
+        return state ? state->cache : NULL;
     }
-    if ((cache = approov_token_cache_make(c->pool)) != NULL) {
-        ap_set_module_config(c->conn_config, &approov_module, cache);
+    state->cache = approov_token_cache_make(c->pool);
+    return state->cache;
+}
+
+/*
+ * The token cache an HTTP/2 stream shares with the other streams of its
+ * connection (c->master), made by the first one that needs it; NULL
+ * where there is none to share.
+ */
+static approov_shared_token_cache_t *shared_cache(conn_rec *c)
+{
+    conn_state *state = c->master
+        ? ap_get_module_config(c->master->conn_config, &approov_module)
+        : NULL;
+    approov_shared_token_cache_t *shared, *made;
+
+    if (!state) {
+        return NULL;
     }
-    return cache;
+    /* Read with a barrier: another stream may have published it. */
+    shared = apr_atomic_casptr(&state->shared, NULL, NULL);
+    if (shared || !(made = approov_shared_token_cache_make())) {
+        return shared;
+    }
+    shared = apr_atomic_casptr(&state->shared, made, NULL);
+    if (shared) {                       /* another stream was first */
+        approov_shared_token_cache_destroy(made);
+        return shared;
+    }
+    return made;
 }
 
 /* What the check of one request found, step by step. */
 typedef struct {
     const apr_array_header_t *keys;     /* the scope's key set */
-    approov_token_cache_t *cache;       /* the connection's, or NULL */
+    approov_token_cache_t *cache;       /* the connection's, or an HTTP/2
+                                         * connection's entry, or NULL */
+    approov_shared_token_cache_t *shared;   /* that connection's cache */
     approov_token_t token;              /* the token, once verified */
     int outcome;
     int status;                         /* httpd's, for a body error */
@@ -442,6 +525,40 @@ static const char *token_text(request_rec *r, const approov_dir_conf *conf,
     return value + conf->header_prefix_len;
 }
 
+/* An HTTP/2 stream's token: only its times again when its connection's
+ * shared cache holds it, in full into a new entry otherwise.  The request
+ * keeps a reference to the entry it used until its pool goes. */
+static int verify_shared(request_rec *r, approov_shared_token_cache_t *shared,
+                         const char *value, apr_size_t len,
+                         apr_int64_t leeway, request_check *check)
+{
+    approov_token_cache_t *entry;
+    approov_result_e outcome;
+
+    entry = approov_shared_token_cache_get(shared, check->keys, value, len);
+    if (entry) {
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                      "approov: token kept by the HTTP/2 connection, "
+                      "not verified again");
+        outcome = approov_check_time(&entry->verified, leeway,
+                                     r->request_time);
+    }
+    else if (!(entry = approov_shared_token_cache_verify(
+                   shared, check->keys, value, len, leeway,
+                   r->request_time, &outcome))) {
+        return approov_verify_keys(
+            r->pool, value, len,
+            (const approov_key_t *const *)check->keys->elts,
+            check->keys->nelts, leeway, r->request_time, &check->token);
+    }
+    apr_pool_cleanup_register(r->pool, entry, approov_token_cache_release,
+                              apr_pool_cleanup_null);
+    check->cache = entry;
+    check->shared = shared;
+    check->token = entry->verified;
+    return outcome;
+}
+
 /* Verify the token: only its times again when the connection's cache holds
  * it, in full into the cache otherwise, or into r->pool where there is no
  * cache. */
@@ -451,8 +568,12 @@ static int verify_token(request_rec *r, const approov_dir_conf *conf,
     apr_size_t len = strlen(value);
     apr_int64_t leeway = conf->leeway > 0 ? conf->leeway : 0;
     approov_token_cache_t *cache = connection_cache(r->connection);
+    approov_shared_token_cache_t *shared;
     int outcome;
 
+    if (!cache && (shared = shared_cache(r->connection)) != NULL) {
+        return verify_shared(r, shared, value, len, leeway, check);
+    }
     check->cache = cache;
     if (!cache) {
         return approov_verify_keys(
@@ -464,6 +585,9 @@ static int verify_token(request_rec *r, const approov_dir_conf *conf,
      * is allowed in .htaccess): one address names one key set for as long
      * as this child runs, as the cache requires. */
     if (approov_token_cache_holds(cache, check->keys, value, len)) {
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                      "approov: token kept by the connection, not verified "
+                      "again");
         outcome = approov_check_time(&cache->verified, leeway,
                                      r->request_time);
     }
@@ -593,6 +717,7 @@ static int judge_request(request_rec *r, const approov_dir_conf *conf)
     }
     if (check.outcome == APPROOV_VALID && conf->signing > SIGNING_OFF) {
         check.outcome = check_message_signature(r, conf, &check.token,
+                                                check.cache, check.shared,
                                                 &check.status);
     }
     return respond(r, conf, &check);

@@ -20,8 +20,8 @@ struct approov_kept_body {
                                      * otherwise the rest is still in the
                                      * connection (a report-only request
                                      * over ApproovMessageSigningMaxBody) */
-    const char *bytes;              /* the whole body, when complete */
-    apr_size_t len;
+    int digest_result;              /* its Content-Digest check, when
+                                     * complete */
 };
 typedef approov_kept_body kept_body;
 
@@ -123,31 +123,34 @@ void approov_insert_kept_body(request_rec *r)
 
 /*
  * Read the whole request body, at most limit bytes, into memory, kept for
- * the handler.  Returns OK with the body, APPROOV_SIG_BODY_TOO_LARGE for a
- * body over the limit (what was read is kept: in report-only mode the
- * handler still gets every byte), or APPROOV_BODY_ERROR with httpd's own
- * status in *status (400, 408, 413, or AP_FILTER_ERROR when httpd has
- * answered already) when the client's body could not be read.
+ * the handler, and check it against the client's Content-Digest field
+ * value, hashing each piece as it comes in (no flattened copy, no second
+ * pass).  Returns 0 (APPROOV_DIGEST_VALID) for a body that matches, the
+ * Content-Digest outcome otherwise, APPROOV_SIG_BODY_TOO_LARGE for a body
+ * over the limit (what was read is kept: in report-only mode the handler
+ * still gets every byte), or APPROOV_BODY_ERROR with httpd's own status in
+ * *status (400, 408, 413, or AP_FILTER_ERROR when httpd has answered
+ * already) when the client's body could not be read.
  */
-int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
-                      apr_size_t *len, int *status)
+int approov_read_body(request_rec *r, apr_off_t limit,
+                      const char *content_digest, int *status)
 {
     request_rec *client = approov_client_request(r);
     apr_pool_t *pool = client->pool;
     apr_bucket_brigade *bb;
     kept_body *body = find_kept_body(r);
+    approov_body_digest_t *digest;
+    approov_digest_result_e field;
     apr_off_t total = 0;
     int eos = 0;
 
-    /* A subrequest or an internal redirect judges the body read before. */
+    /* A subrequest or an internal redirect judges the body read before
+     * (against the same field: the client's). */
     if (body) {
-        if (!body->complete) {
-            return APPROOV_SIG_BODY_TOO_LARGE;
-        }
-        *bytes = body->bytes;
-        *len = body->len;
-        return OK;
+        return body->complete ? body->digest_result
+                              : APPROOV_SIG_BODY_TOO_LARGE;
     }
+    field = approov_body_digest_begin(r->pool, content_digest, &digest);
     body = apr_pcalloc(pool, sizeof(*body));
     body->unread = apr_brigade_create(pool, r->connection->bucket_alloc);
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
@@ -163,13 +166,29 @@ int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
         }
         for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
              e = APR_BUCKET_NEXT(e)) {
+            const char *data;
+            apr_size_t n;
+
             if (APR_BUCKET_IS_EOS(e)) {
                 eos = 1;
             }
+            if (APR_BUCKET_IS_METADATA(e)) {
+                continue;
+            }
+            /* Reading makes the bucket's data present (heap buckets from
+             * HTTP_IN already are); hashed while it is in the cache. */
+            rv = apr_bucket_read(e, &data, &n, APR_BLOCK_READ);
+            if (rv != APR_SUCCESS) {
+                *status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+                return APPROOV_BODY_ERROR;
+            }
             apr_bucket_setaside(e, pool);
+            /* Only what came now: the kept part is counted already. */
+            got += (apr_off_t)n;
+            if (digest && total + got <= limit) {
+                approov_body_digest_update(digest, data, n);
+            }
         }
-        /* Only what came now: the kept part is counted already. */
-        apr_brigade_length(bb, 1, &got);
         total += got;
         APR_BRIGADE_CONCAT(body->unread, bb);
     }
@@ -179,13 +198,8 @@ int approov_read_body(request_rec *r, apr_off_t limit, const char **bytes,
         return APPROOV_SIG_BODY_TOO_LARGE;
     }
     body->complete = 1;
-    if (apr_brigade_pflatten(body->unread, (char **)&body->bytes, &body->len,
-                             pool) != APR_SUCCESS) {
-        *status = HTTP_INTERNAL_SERVER_ERROR;
-        return APPROOV_BODY_ERROR;
-    }
-    *bytes = body->bytes;
-    *len = body->len;
-    return OK;
+    body->digest_result = field != APPROOV_DIGEST_VALID
+                              ? field : approov_body_digest_end(digest);
+    return body->digest_result;
 }
 

@@ -7,7 +7,9 @@
 #   bench/bench_server.sh --quick     2 rounds, 3 s per cell: about 2 minutes
 #   bench/bench_server.sh --long      also the RSS of the httpd children before
 #                                     and after 1M requests on row b (adds a
-#                                     few minutes; at most --long-seconds)
+#                                     few minutes; at most --long-seconds);
+#                                     --long-row ROW drives another row (e.g.
+#                                     signed: 1M message-signed requests)
 #   bench/bench_server.sh --perf      also where httpd spends its CPU on rows b
 #                                     and d, by library (perf record -e
 #                                     cpu-clock on the children; 2 x S seconds)
@@ -49,6 +51,26 @@
 #              verify, bench_keys' es256 row)
 #   d openidc  server B (mod_auth_openidc, no mod_approov), /oidc/hello.txt,
 #              AuthType oauth20, the same valid token as a Bearer token
+# The paths of issue 17, each next to a plain twin (p...: the same request
+# bytes to /plain/, where Approov is off), in one run:
+#   p1, p64    POST of a 1 KB / 64 KB body to /signed/, with Content-Digest
+#              (sha-256) covered by the install signature: the body is read,
+#              hashed and kept for the handler (twins plainp1, plainp64)
+#   rs256, es256, eddsa  Approov On with ApproovPublicKeyFile: a token
+#              signed RS256 (RSA 2048), ES256 (P-256) or EdDSA (Ed25519),
+#              repeated (the connection cache answers); ...new: the next of
+#              64 such tokens on every request, each verified in full
+#              (twins plainrs256, plainrs256new, ...)
+#   h2         h2load, h2c with prior knowledge: 1 connection, 64 streams at
+#              a time, the valid HS256 token of row b on every stream, to
+#              /approov/ (twin plainh2: the same to /plain/); rows h2es and
+#              plainh2es: the same with row es256's token (the stream cache
+#              saves a P-256 verify per stream)
+# --rows takes these names, and the groups sig (signed p1 p64), alg (the
+# six token rows) and h2 (h2 h2es); the twins come along.  The summary
+# after the table is one Markdown table for all of them, with each crypto
+# row's floor measured in the same run by bench_floor (in-process OpenSSL,
+# same key type and message size): "module cost = floor x k + c".
 # Rounds alternate the row order (a b c d, then d c b a, ...); the ratio to
 # plain is taken inside each round and its median is printed.
 set -euo pipefail
@@ -65,6 +87,7 @@ profile=0
 long_requests=1000000
 long_seconds=600
 long_conns=256
+long_row=approov
 module=
 only_rows=
 openidc=1
@@ -86,6 +109,7 @@ while [ $# -gt 0 ]; do
         --rows) only_rows=$2; shift ;;
         --long-requests) long_requests=$2; shift ;;
         --long-seconds) long_seconds=$2; shift ;;
+        --long-row) long_row=$2; shift ;;
         --module) module=$2; shift ;;
         --no-openidc) openidc=0 ;;
         --keep) keep=1 ;;
@@ -196,11 +220,63 @@ secret='h+CX0tOzdAAR9l15bWAqvq7w9olk66daIH+Xk+IAHhVVHszjDzeGobzNnqyRze3lw/WVyWrc
 # Rows a5 and e: a token with an installation key's public half in ipk,
 # and that key's signature of row e's request (approov-token, as the SDK
 # would sign; created now, accepted for a day).
-make -s -C "$here" approov-token >&2
+make -s -C "$here" approov-token bench_floor >&2
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     -out "$tmp/install.pem" 2>/dev/null || die "openssl genpkey failed"
 sig_token=$("$here/approov-token" mint --secret "$secret" --exp-in 31536000 \
             --install-key "$tmp/install.pem") || die "approov-token mint failed"
+
+# Rows rs256, es256, eddsa: a key pair each; the public half configured
+# for /<alg>/, one token (rows rs256...) and 64 (rows ...new) signed with
+# the private half, each with a kid naming its key.
+mkdir "$tmp/alg"
+for a in rs256 es256 eddsa; do
+    case $a in
+        rs256) gen=(-algorithm RSA -pkeyopt rsa_keygen_bits:2048); alg=RS256 ;;
+        es256) gen=(-algorithm EC -pkeyopt ec_paramgen_curve:P-256); alg=ES256 ;;
+        eddsa) gen=(-algorithm ED25519); alg=EdDSA ;;
+    esac
+    openssl genpkey "${gen[@]}" -out "$tmp/alg/$a.pem" 2>/dev/null \
+        && openssl pkey -in "$tmp/alg/$a.pem" -pubout -out "$tmp/alg/$a.pub.pem" 2>/dev/null \
+        || die "openssl: no $a key"
+    for i in $(seq 0 64); do
+        "$here/approov-token" mint --private-key "$tmp/alg/$a.pem" --alg "$alg" --kid "$a" \
+            --exp-in 31536000 --claim "did=bench-$i"
+    done >"$tmp/alg/$a.all" || die "approov-token mint --alg $alg failed"
+    head -1 "$tmp/alg/$a.all" >"$tmp/alg/$a.one"
+    tail -n +2 "$tmp/alg/$a.all" >"$tmp/alg/$a.set"
+done
+chmod -R a+rX "$tmp/alg"
+# Rows p1 and p64: the bodies.
+head -c 1024 /dev/zero | tr '\0' x >"$tmp/body1k"
+head -c 65536 /dev/zero | tr '\0' x >"$tmp/body64k"
+# The requests that wrk sends with a Lua script: the method, a body file
+# (or -), a file of header lines, and a file of tokens to rotate (or -).
+cat >"$tmp/request.lua" <<'EOF'
+-- args: method, body file or "-", header file, token file or "-"
+local headers, body, tokens, i = {}, nil, {}, 0
+function init(args)
+    wrk.method = args[1]
+    if args[2] ~= "-" then
+        local f = io.open(args[2], "rb"); body = f:read("*a"); f:close()
+        headers["Content-Length"] = tostring(#body)
+    end
+    for line in io.lines(args[3]) do
+        local k, v = line:match("^([^:]+):%s*(.*)$")
+        if k then headers[k] = v end
+    end
+    if args[4] ~= "-" then
+        for line in io.lines(args[4]) do tokens[#tokens + 1] = line end
+    end
+end
+function request()
+    if #tokens > 0 then
+        i = i % #tokens + 1
+        headers["Approov-Token"] = tokens[i]
+    end
+    return wrk.format(nil, nil, headers, body)
+end
+EOF
 
 free_port() {
     local p
@@ -288,7 +364,19 @@ ApproovBase64Secret $secret
     ApproovMessageSigning Required
     ApproovMessageSigningMaxAge 86400
 </Location>
+<IfModule !mod_http2.c>
+    LoadModule http2_module "$moddir/mod_http2.so"
+</IfModule>
+Protocols h2c http/1.1
+H2MaxSessionStreams 128
 EOF
+    for a in rs256 es256 eddsa; do
+        mkdir -p "$tmp/htdocs/$a"
+        printf 'Hello, world!\n' >"$tmp/htdocs/$a/hello.txt"
+        printf '<Location /%s/>\n    Approov On\n    ApproovPublicKeyFile %s %s\n</Location>\n' \
+            "$a" "$tmp/alg/$a.pub.pem" "$a"
+    done
+    chmod -R a+rX "$tmp/htdocs"
 } >"$tmp/a.conf"
 "$here/approov-token" sign-request --install-key "$tmp/install.pem" --method GET \
     --url "http://127.0.0.1:$port_a/signed/hello.txt" \
@@ -296,6 +384,31 @@ EOF
     || die "approov-token sign-request failed"
 sig_input=$(sed -n 's/^Signature-Input: //p' "$tmp/signature")
 sig_value=$(sed -n 's/^Signature: //p' "$tmp/signature")
+# Rows p1, p64 and twins: POST, the body's Content-Digest covered.
+mkdir "$tmp/req"
+for b in 1 64; do
+    "$here/approov-token" sign-request --install-key "$tmp/install.pem" --method POST \
+        --url "http://127.0.0.1:$port_a/signed/hello.txt" \
+        --header "Approov-Token: $sig_token" --body "$(cat "$tmp/body${b}k")" \
+        >"$tmp/req/p$b" || die "approov-token sign-request --body failed"
+    echo "Approov-Token: $sig_token" >>"$tmp/req/p$b"
+    cp "$tmp/req/p$b" "$tmp/req/plainp$b"
+done
+for a in rs256 es256 eddsa; do
+    echo "Approov-Token: $(cat "$tmp/alg/$a.one")" >"$tmp/req/$a"
+    : >"$tmp/req/${a}new"
+    cp "$tmp/req/$a" "$tmp/req/plain$a"
+    : >"$tmp/req/plain${a}new"
+done
+# What run_wrk gives wrk's Lua script for a row: method body headers tokens.
+row_lua_args() {
+    case $1 in
+        p1|plainp1) echo "POST $tmp/body1k $tmp/req/$1 -" ;;
+        p64|plainp64) echo "POST $tmp/body64k $tmp/req/$1 -" ;;
+        *new) echo "GET - $tmp/req/$1 $tmp/alg/$(echo "$1" | sed 's/^plain//; s/new$//').set" ;;
+        *) echo "GET - $tmp/req/$1 -" ;;
+    esac
+}
 
 if [ "$openidc" = 1 ]; then
     port_b=$(free_port)
@@ -341,9 +454,30 @@ fi
 
 # ------------------------------------------------------------ the rows
 
-rows=(plain plaintok plainloc plainnew approov approovnew reject plainsig signed)
+rows=(plain plaintok plainloc plainnew approov approovnew reject plainsig signed
+      plainp1 p1 plainp64 p64)
+for a in rs256 es256 eddsa; do rows+=("plain$a" "$a" "plain${a}new" "${a}new"); done
+rows+=(plainh2 h2 plainh2es h2es)
 [ "$openidc" = 1 ] && rows+=(openidc)
+# The row whose request bytes a row sends to a path where Approov is off.
+twin_of() {
+    case $1 in
+        approov|plainloc|reject) echo plaintok ;;
+        approovnew) echo plainnew ;;
+        signed) echo plainsig ;;
+        p1|p64|rs256|rs256new|es256|es256new|eddsa|eddsanew|h2|h2es) echo "plain$1" ;;
+        *) echo plaintok ;;
+    esac
+}
 if [ -n "$only_rows" ]; then
+    only_rows=$(for r in $only_rows; do
+        case $r in
+            sig) echo signed p1 p64 ;;
+            alg) echo rs256 rs256new es256 es256new eddsa eddsanew ;;
+            h2) echo h2 h2es ;;
+            *) echo "$r" ;;
+        esac
+    done | tr '\n' ' ')
     for r in $only_rows; do
         case " ${rows[*]} " in *" $r "*) ;; *) die "--rows: no row '$r' (rows: ${rows[*]})" ;; esac
     done
@@ -355,13 +489,21 @@ if [ -n "$only_rows" ]; then
     done
     case " ${kept[*]} " in *" approovnew "*) kept+=(plainnew) ;; esac
     case " ${kept[*]} " in *" signed "*) kept+=(plainsig) ;; esac
+    for r in "${kept[@]}"; do
+        t=$(twin_of "$r")
+        case " ${kept[*]} " in *" $t "*) ;; *) kept+=("$t") ;; esac
+    done
     rows=("${kept[@]}")
 fi
 
 row_url() {
     case $1 in
-        plain|plaintok|plainnew|plainsig) echo "http://127.0.0.1:$port_a/plain/hello.txt" ;;
-        signed) echo "http://127.0.0.1:$port_a/signed/hello.txt" ;;
+        plainloc) echo "http://127.0.0.1:$port_a/plainloc/hello.txt" ;;
+        plain*) echo "http://127.0.0.1:$port_a/plain/hello.txt" ;;
+        signed|p1|p64) echo "http://127.0.0.1:$port_a/signed/hello.txt" ;;
+        rs256*|es256*|eddsa*) echo "http://127.0.0.1:$port_a/${1%new}/hello.txt" ;;
+        h2) echo "http://127.0.0.1:$port_a/approov/hello.txt" ;;
+        h2es) echo "http://127.0.0.1:$port_a/es256/hello.txt" ;;
         plainloc) echo "http://127.0.0.1:$port_a/plainloc/hello.txt" ;;
         approov|approovnew|reject) echo "http://127.0.0.1:$port_a/approov/hello.txt" ;;
         openidc) echo "http://127.0.0.1:$port_b/oidc/hello.txt" ;;
@@ -376,6 +518,10 @@ row_header() {
         reject) echo "Approov-Token: $bad_token" ;;
         openidc) echo "Authorization: Bearer $token" ;;
         plainsig|signed) echo "Approov-Token: $sig_token" ;;
+        plainh2|h2) echo "approov-token: $token" ;;
+        plainh2es|h2es) echo "approov-token: $(cat "$tmp/alg/es256.one")" ;;
+        *new) echo "Approov-Token: $(head -1 "$tmp/alg/$(echo "$1" | sed 's/^plain//; s/new$//').set")" ;;
+        *) sed -n 's/^Approov-Token: /&/p' "$tmp/req/$1" ;;
     esac
 }
 row_server_pid() {
@@ -409,6 +555,42 @@ check "signed, valid install signature" 200 "$(curl -s -o /dev/null -w '%{http_c
     "$(row_url signed)")"
 check "signed, no signature" 401 "$(status_of "$(row_url signed)" "$(row_header signed)")"
 check "approov, no token" 401 "$(status_of "$(row_url approov)")"
+# A row's request as wrk's Lua script sends it (its first token), by curl.
+lua_status() {   # row [token [body file]]
+    local args method body hdrs tokfile
+    read -r method body hdrs tokfile <<<"$(row_lua_args "$1")"
+    [ -z "${3:-}" ] || body=$3
+    args=(-X "$method")
+    [ "$body" = - ] || args+=(--data-binary "@$body" -H 'Content-Type:')
+    while IFS= read -r h; do args+=(-H "$h"); done <"$hdrs"
+    [ -z "${2:-}" ] || args+=(-H "Approov-Token: $2")
+    curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${args[@]}" "$(row_url "$1")"
+}
+for r in p1 p64 plainp1 plainp64 rs256 es256 eddsa plainrs256 plaines256 plaineddsa; do
+    check "$r" 200 "$(lua_status "$r")"
+done
+for a in rs256 es256 eddsa; do
+    while read -r t; do
+        [ "$(lua_status "${a}new" "$t")" = 200 ] \
+            || die "check failed: a token of the set of rows ${a}new is not valid"
+    done <"$tmp/alg/$a.set"
+    say "  ok  ${a}new, each of its 64 tokens: 200"
+    check "$a, another key's token" 401 "$(status_of "$(row_url "$a")" "Approov-Token: $token")"
+done
+{ printf y; tail -c +2 "$tmp/body1k"; } >"$tmp/body1k.changed"
+check "p1, one byte of the body changed" 401 "$(lua_status p1 "" "$tmp/body1k.changed")"
+if command -v h2load >/dev/null; then
+    for r in h2 plainh2 h2es plainh2es; do
+        got=$(curl -s -o /dev/null -w '%{http_code} %{http_version}' --http2-prior-knowledge \
+              --max-time 5 -H "$(row_header "$r")" "$(row_url "$r")")
+        check "$r over h2c" "200 2" "$got"
+    done
+else
+    say "  h2load is missing (apt-get install nghttp2-client): rows h2, h2es skipped"
+    kept=()
+    for r in "${rows[@]}"; do case $r in h2|plainh2|h2es|plainh2es) ;; *) kept+=("$r") ;; esac; done
+    rows=("${kept[@]}")
+fi
 if [ "$openidc" = 1 ]; then
     check "openidc, valid Bearer token" 200 "$(status_of "$(row_url openidc)" "$(row_header openidc)")"
     check "openidc, bad signature" 401 "$(status_of "$(row_url openidc)" "Authorization: Bearer $bad_token")"
@@ -437,6 +619,19 @@ httpd_ns() {   # parent pid
 }
 hz=$(getconf CLK_TCK)
 
+# wrk's arguments for a row's requests, in the array req (the caller's).
+set_req() {   # row
+    req=(-H "$(row_header "$1")" "$(row_url "$1")")
+    case $1 in
+        plainnew|approovnew) req=(-s "$tmp/rotate.lua" "$(row_url "$1")" -- "$tmp/tokens") ;;
+        plainsig|signed) req=(-H "$(row_header "$1")" -H "Signature-Input: $sig_input"
+                              -H "Signature: $sig_value" "$(row_url "$1")") ;;
+        *p1|*p64|*rs256*|*es256|*es256new|*eddsa*)
+            # shellcheck disable=SC2046
+            req=(-s "$tmp/request.lua" "$(row_url "$1")" -- $(row_lua_args "$1")) ;;
+    esac
+}
+
 # One wrk run; prints: requests rps p99_ms non2xx socket_errors machine_us_per_req httpd_us_per_req
 run_wrk() {   # row conns seconds
     local out m0 m1 h0 h1 spid
@@ -444,15 +639,30 @@ run_wrk() {   # row conns seconds
     m0=$(machine_cpu); h0=$(httpd_ns "$spid")
     # times: the CPU time of wrk, the only child of this subshell.
     # The row's header, or a Lua script that sends the next token each time.
-    local req=(-H "$(row_header "$1")" "$(row_url "$1")")
+    local req
+    set_req "$1"
     case $1 in
-        plainnew|approovnew) req=(-s "$tmp/rotate.lua" "$(row_url "$1")" -- "$tmp/tokens") ;;
-        plainsig|signed) req=(-H "$(row_header "$1")" -H "Signature-Input: $sig_input"
-                              -H "Signature: $sig_value" "$(row_url "$1")") ;;
+        h2|plainh2|h2es|plainh2es)
+            # One connection, 64 streams at a time; h2load's output is made
+            # to read like wrk's for the parser below (its mean latency in
+            # place of a p99, which it does not print).
+            out=$(timeout $(($3 + 30)) h2load -c 1 -m 64 -D "$3" -H "$(row_header "$1")" \
+                  "$(row_url "$1")" 2>&1 && times) \
+                || { say "$out"; die "h2load failed ($1)"; }
+            out=$(printf '%s\n' "$out" | awk '
+                /^finished in/ { sub(",", "", $4); printf "Requests/sec: %s\n", $4 }
+                /^requests:/ { printf "  %d requests in h2load\n", $6; fail = $10 + $12 + $14 }
+                /^status codes:/ { printf "  Non-2xx or 3xx responses: %d\n", $7 + $9 }
+                /^time for request:/ { printf "     99%%  %s\n", $6 }
+                /^[0-9]+m[0-9.]+s [0-9]+m[0-9.]+s$/ { print }
+                END { printf "  Socket errors: connect 0, read %d, write 0, timeout 0\n", fail }')
+            ;;
+        *)
+            out=$(timeout $(($3 + 30)) wrk -t "$threads" -c "$2" -d "${3}s" --timeout 10s --latency \
+                  "${req[@]}" 2>&1 && times) \
+                || { say "$out"; die "wrk failed ($1, $2 connections)"; }
+            ;;
     esac
-    out=$(timeout $(($3 + 30)) wrk -t "$threads" -c "$2" -d "${3}s" --timeout 10s --latency \
-          "${req[@]}" 2>&1 && times) \
-        || { say "$out"; die "wrk failed ($1, $2 connections)"; }
     m1=$(machine_cpu); h1=$(httpd_ns "$spid")
     printf '%s\n' "$out" >>"$tmp/wrk.log"
     printf '%s\n' "$out" | perl -e '
@@ -501,8 +711,13 @@ for ((r = 1; r <= rounds; r++)); do
         order=()
         for ((i = ${#rows[@]} - 1; i >= 0; i--)); do order+=("${rows[$i]}"); done
     fi
+    # The floors of this round, measured between its rows.
+    "$here/bench_floor" 3 100 | sed "s/^/$r /" >>"$tmp/floors"
+    first_c=${conns%% *}
     for c in $conns; do
         for row in "${order[@]}"; do
+            # h2 rows use one connection whatever the concurrency.
+            case $row in h2|plainh2|h2es|plainh2es) [ "$c" = "$first_c" ] || continue ;; esac
             line=$(run_wrk "$row" "$c" "$duration")
             printf '%d\t%d\t%s\t%s\n' "$r" "$c" "$row" "${line// /$'\t'}" >>"$results"
             say "round $r/$rounds  c=$c  $row: $(echo "$line" \
@@ -519,6 +734,7 @@ echo "## httpd: $rounds rounds x ${duration}s per cell, wrk -t $threads, loopbac
 echo
 perl -e '
     my @rows = split / /, $ARGV[1];
+    my %twin = map { split /=/ } split / /, $ARGV[2];
     my (%v, %conns, @other);
     open my $fh, "<", $ARGV[0] or die;
     while (<$fh>) {
@@ -536,7 +752,7 @@ perl -e '
                  plainloc => "a4 plain+tok <Loc>", plainsig => "a5 plain+sig hdrs",
                  signed => "e signed",
                  reject => "c approov reject", openidc => "d openidc");
-    my @head = ("row", "conns", "req/s", "p99 ms", "ratio vs a", "ratio vs a2",
+    my @head = ("row", "conns", "req/s", "p99 ms", "ratio vs a", "vs twin",
                 "machine us/req", "httpd us/req", "checks");
     my @w = (18, 5, 8, 8, 10, 11, 14, 12, 6);
     print "| ", join(" | ", map { sprintf "%-*s", $w[$_], $head[$_] } 0 .. $#w), " |\n";
@@ -546,11 +762,10 @@ perl -e '
         for my $row (@rows) {
             my $cell = $v{$row}{$c} or next;
             my @r = sort { $a <=> $b } keys %$cell;
-            my @ratio = map { $cell->{$_}{rps} / $v{plain}{$c}{$_}{rps} } @r;
+            my @ratio = map { $v{plain}{$c}{$_} ? $cell->{$_}{rps} / $v{plain}{$c}{$_}{rps} : 0 } @r;
             # b2 sends the requests of a3: its ratio is to a3.
-            my $same = $row eq "approovnew" ? "plainnew"
-                       : $row eq "signed" ? "plainsig" : "plaintok";
-            my @ratio2 = map { $cell->{$_}{rps} / $v{$same}{$c}{$_}{rps} } @r;
+            my $same = $twin{$row};
+            my @ratio2 = map { $v{$same}{$c}{$_} ? $cell->{$_}{rps} / $v{$same}{$c}{$_}{rps} : 0 } @r;
             $med{$row}{$c} = median(@ratio2);
             $med_a{$row}{$c} = median(@ratio);
             my ($bad, $errs) = (0, 0);
@@ -564,7 +779,7 @@ perl -e '
             $chk .= ", $errs socket errors" if $errs;
             push @notes, "$row c=$c: $chk" if $chk ne "ok";
             printf "| %-18s | %5d | %8.0f | %8.2f | %10.3f | %11.3f | %14.1f | %12.1f | %-6s |\n",
-                $label{$row}, $c,
+                $label{$row} // $row, $c,
                 median(map { $cell->{$_}{rps} } @r),
                 median(map { $cell->{$_}{p99} } @r),
                 median(@ratio), median(@ratio2),
@@ -574,9 +789,10 @@ perl -e '
     }
     print "\n";
     print "req/s, p99 and CPU: medians over the rounds; ratio: median of the per-round\n",
-          "ratios row/a (or row/a2) at the same concurrency; a2 sends the same request\n",
-          "as b, token included, to a path where Approov is off, so b/a2 is the module\n",
-          "alone (b2/a3 likewise: the b2 ratio column is to a3); machine us/req: /proc/stat busy time\n",
+          "ratios row/a (or row/twin) at the same concurrency; a row\x27s twin sends the same\n",
+          "request, token included, to a path where Approov is off (b: a2, b2: a3, e: a5,\n",
+          "p1: plainp1, ...), so row/twin is the module alone; h2 rows: h2load\x27s mean\n",
+          "latency in the p99 column; machine us/req: /proc/stat busy time\n",
           "of all CPUs over the wrk run (wrk included) per request; httpd us/req: user+sys\n",
           "CPU time of that httpd and its children per request (the kernel scheduler\n",
           "ns counts of every thread).\n";
@@ -632,7 +848,83 @@ perl -e '
                     grep { $v{$ref}{$c}{$_} } keys %{ $v{$row}{$c} };
             sprintf "%+.2f us at %d", median(@d), $c } @cs);
     }
-' "$results" "${rows[*]}"
+' "$results" "${rows[*]}" "$(for r in "${rows[@]}"; do printf '%s=%s ' "$r" "$(twin_of "$r")"; done)"
+
+# ------------------------------------------------------------ the summary
+
+# One Markdown table, to paste: each module row against its twin (the
+# same request bytes, Approov off), and for the crypto rows the floor
+# measured in this run (bench_floor, median over the rounds): the module's
+# extra httpd CPU per request = floor x k + c.
+echo
+echo "## Summary: each row against its twin, and its cryptographic floor (paste as is)"
+echo
+perl -e '
+    my @rows = split / /, $ARGV[1];
+    my %twin = map { split /=/ } split / /, $ARGV[2];
+    my (%v, %conns, %floor);
+    open my $fh, "<", $ARGV[0] or die;
+    while (<$fh>) {
+        chomp;
+        my ($r, $c, $row, $req, $rps, $p99, $non2xx, $err, $mcpu, $hcpu) = split /\t/;
+        $v{$row}{$c}{$r} = { rps => $rps, hcpu => $hcpu };
+        $conns{$c} = 1;
+    }
+    if (open my $ff, "<", $ARGV[3]) {
+        while (<$ff>) { my ($r, undef, $name, $us) = split; push @{ $floor{$name} }, $us }
+    }
+    sub median { my @s = sort { $a <=> $b } @_; my $n = @s;
+                 !$n ? 0 : $n % 2 ? $s[$n / 2] : ($s[$n / 2 - 1] + $s[$n / 2]) / 2 }
+    my %f = map { $_ => median(@{ $floor{$_} }) } keys %floor;
+    # What each row verifies per request, beyond its twin.
+    my %needs = (
+        signed => ["p256-sig"], p1 => ["p256-sig", "sha256-1k"],
+        p64 => ["p256-sig", "sha256-64k"], rs256new => ["rs256"],
+        es256new => ["es256"], eddsanew => ["eddsa"],
+    );
+    my %what = (
+        approov => "HS256, repeated (cache)", approovnew => "HS256, new each request",
+        reject => "HS256, bad signature (401)", signed => "install signature, GET",
+        p1 => "install signature, POST 1 KB + Content-Digest",
+        p64 => "install signature, POST 64 KB + Content-Digest",
+        rs256 => "RS256, repeated (cache)", rs256new => "RS256, new each request",
+        es256 => "ES256, repeated (cache)", es256new => "ES256, new each request",
+        eddsa => "EdDSA, repeated (cache)", eddsanew => "EdDSA, new each request",
+        h2 => "h2c, 64 streams on 1 connection, HS256 repeated",
+        h2es => "h2c, 64 streams on 1 connection, ES256 repeated",
+        openidc => "mod_auth_openidc, HS256");
+    print "| row | what | conns | req/s ÷ twin | httpd µs/req | twin µs/req | Δ µs/req | floor µs | k = Δ/floor | c = Δ − floor | Δ ≤ 1.15 floor + 3 |\n";
+    print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+    my $floor_names = join ", ", map { "$_ $f{$_}" } sort keys %f;
+    for my $c (sort { $a <=> $b } keys %conns) {
+        for my $row (@rows) {
+            next if $row =~ /^plain/ || !$v{$row}{$c};
+            my $t = $twin{$row};
+            next unless $v{$t} && $v{$t}{$c};
+            my @r = grep { $v{$t}{$c}{$_} } sort keys %{ $v{$row}{$c} };
+            next unless @r;
+            my $ratio = median(map { $v{$row}{$c}{$_}{rps} / ($v{$t}{$c}{$_}{rps} || 1) } @r);
+            my $h = median(map { $v{$row}{$c}{$_}{hcpu} } @r);
+            my $ht = median(map { $v{$t}{$c}{$_}{hcpu} } @r);
+            my $d = median(map { $v{$row}{$c}{$_}{hcpu} - $v{$t}{$c}{$_}{hcpu} } @r);
+            my ($fl, $k, $cc, $ok) = ("", "", "", "");
+            if ($needs{$row} && !grep { !defined $f{$_} } @{ $needs{$row} }) {
+                my $floor = 0;
+                $floor += $f{$_} for @{ $needs{$row} };
+                $fl = sprintf "%.1f", $floor;
+                $k = sprintf "%.2f", $d / $floor;
+                $cc = sprintf "%+.1f", $d - $floor;
+                $ok = $d <= 1.15 * $floor + 3 ? "PASS" : "FAIL";
+            }
+            printf "| %s | %s | %d | %.3f | %.1f | %.1f | %+.1f | %s | %s | %s | %s |\n",
+                $row, $what{$row} // "", $c, $ratio, $h, $ht, $d, $fl, $k, $cc, $ok;
+        }
+    }
+    print "\nTwins: the same request bytes to /plain/ (Approov off); h2 rows: 1 connection\n",
+          "whatever the concurrency.  Δ: median of the per-round differences of httpd CPU\n",
+          "per request (row − twin).  Floors (bench_floor, in-process, median of the rounds,\n",
+          "µs per call): $floor_names.\n";
+' "$results" "${rows[*]}" "$(for r in "${rows[@]}"; do printf '%s=%s ' "$r" "$(twin_of "$r")"; done)" "$tmp/floors"
 
 # ------------------------------------------------------------ perf profile
 
@@ -688,7 +980,7 @@ if [ "$long" = 1 ]; then
     # wrk has no request count: run it in chunks of at most 10 s until
     # long_requests are done or long_seconds have passed.
     echo
-    echo "## RSS of server A's children over a long run of row b (approov, valid token), $long_conns connections"
+    echo "## RSS of server A's children over a long run of row $long_row, $long_conns connections"
     echo
     echo "- before:  $(rss_children "$pid_a")"
     children_before=$(ps -o pid= --ppid "$pid_a" | sort | tr -d ' \n')
@@ -698,8 +990,9 @@ if [ "$long" = 1 ]; then
         left=$((long_seconds - ($(date +%s) - t0)))
         [ "$left" -gt 0 ] || { echo "- stopped by the time limit (${long_seconds}s)"; break; }
         [ "$left" -lt 10 ] || left=10
+        set_req "$long_row"
         out=$(timeout $((left + 30)) wrk -t "$threads" -c "$long_conns" -d "${left}s" \
-              --timeout 10s -H "$(row_header approov)" "$(row_url approov)" 2>&1) \
+              --timeout 10s "${req[@]}" 2>&1) \
             || { say "$out"; die "wrk failed in the long run"; }
         n=$(printf '%s\n' "$out" | sed -n 's/^ *\([0-9]*\) requests in .*/\1/p')
         non=$(printf '%s\n' "$out" | sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p')

@@ -21,6 +21,12 @@
 #                turn, curl --next operations on one connection): each one
 #                verified in full
 #   reject       /approov/hello.txt, the token with a bad signature: 401
+#   plain+sig    /plain/hello.txt with row signed's headers (token with ipk,
+#                Signature-Input, Signature), not checked there
+#   signed       /signed/hello.txt, ApproovMessageSigning Required: the token
+#                (repeated: the connection cache answers) and a valid
+#                ecdsa-p256-sha256 install signature, checked every request
+# ROWS="plain+sig signed" runs only those rows.
 # It prints Ir per request per row, the module's cost (approov - plain+token),
 # and, for the approov row, the inclusive Ir per request of the module's hook
 # and of the functions it calls.  Everything under a temp ServerRoot in /tmp,
@@ -79,9 +85,8 @@ for _ in $(seq 1 200); do
 done
 [ -n "$port" ] || { echo "callgrind_server.sh: no free port" >&2; exit 1; }
 
-mkdir -p "$tmp/htdocs/plain" "$tmp/htdocs/approov" "$tmp/run"
-printf 'Hello, world!\n' >"$tmp/htdocs/plain/hello.txt"
-printf 'Hello, world!\n' >"$tmp/htdocs/approov/hello.txt"
+mkdir -p "$tmp/htdocs/plain" "$tmp/htdocs/approov" "$tmp/htdocs/signed" "$tmp/run"
+for d in plain approov signed; do printf 'Hello, world!\n' >"$tmp/htdocs/$d/hello.txt"; done
 chmod -R a+rX "$tmp"
 # As root, httpd would switch to another user and could no longer write
 # the callgrind output: run it as nobody from the start.
@@ -112,7 +117,23 @@ ApproovBase64Secret $secret
 <Location /approov/>
     Approov On
 </Location>
+<Location /signed/>
+    Approov On
+    ApproovMessageSigning Required
+    ApproovMessageSigningMaxAge 86400
+</Location>
 EOF
+# Rows plain+sig and signed: a token with an install key's public half in
+# ipk and that key's signature of the request (as bench_server.sh row e).
+make -s -C "$here" approov-token >&2
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/install.pem" 2>/dev/null
+sig_token=$("$here/approov-token" mint --secret "$secret" --exp-in 31536000 \
+            --install-key "$tmp/install.pem")
+for u in plain signed; do
+    "$here/approov-token" sign-request --install-key "$tmp/install.pem" --method GET \
+        --url "http://127.0.0.1:$port/$u/hello.txt" \
+        --header "Approov-Token: $sig_token" >"$tmp/sig-$u"
+done
 "$httpd" -t -f "$tmp/httpd.conf" >/dev/null 2>&1 || { "$httpd" -t -f "$tmp/httpd.conf"; exit 1; }
 
 # N GETs over one keep-alive connection (curl's URL range).
@@ -140,6 +161,24 @@ fire_new() {   # count path expected-status
         || { echo "callgrind_server.sh: $2 with new tokens: got $codes (status/connects)" >&2; exit 1; }
 }
 
+# N identical GETs over one connection with row signed's headers (the
+# signature covers the target URI: no ?[1-N]), one curl operation each.
+fire_sig() {   # count path expected-status
+    local i codes u=${2#/}
+    u=${u%%/*}
+    for ((i = 0; i < $1; i++)); do
+        [ "$i" = 0 ] || echo next
+        printf 'url = "http://127.0.0.1:%s%s"\nheader = "Approov-Token: %s"\n' \
+            "$port" "$2" "$sig_token"
+        sed 's/"/\\"/g; s/^.*$/header = "&"/' "$tmp/sig-$u"
+        printf 'silent\noutput = /dev/null\nmax-time = 900\n'
+        printf 'write-out = "%%{http_code} %%{num_connects}\\n"\n'
+    done >"$tmp/curl-sig.conf"
+    codes=$(curl -K "$tmp/curl-sig.conf" | sort | uniq -c | awk '{print $2 "/" $3 "x" $1}' | paste -sd' ')
+    [ "$codes" = "$3/0x$(($1 - 1)) $3/1x1" ] \
+        || { echo "callgrind_server.sh: $2 signed: got $codes (status/connects)" >&2; exit 1; }
+}
+
 # One httpd under callgrind serving count requests of a row; counting only
 # inside ap_run_process_connection (reading, handling and answering a
 # request; not start-up, not the MPM's waiting).  Prints the total Ir.
@@ -154,7 +193,11 @@ run_row() {   # out-file count path status [header]
         [ -n "$(ss -Htln "sport = :$port" 2>/dev/null)" ] && break
         sleep 0.2
     done
-    if [ "$1" = new ]; then fire_new "$count" "${@:2}"; else fire "$count" "$@"; fi
+    case $1 in
+        new) fire_new "$count" "${@:2}" ;;
+        sig) fire_sig "$count" "${@:2}" ;;
+        *) fire "$count" "$@" ;;
+    esac
     kill -TERM "$vg_pid"
     wait "$vg_pid" || true
     vg_pid=
@@ -164,7 +207,7 @@ run_row() {   # out-file count path status [header]
 
 # Two runs per row, n and 2n requests: the difference is n requests' worth,
 # without start-up, warm-up or shutdown.
-rows=(plain plain+token approov approov-new reject)
+rows=(${ROWS:-plain plain+token approov approov-new reject plain+sig signed})
 declare -A ir
 for row in "${rows[@]}"; do
     case $row in
@@ -173,6 +216,8 @@ for row in "${rows[@]}"; do
         approov)     args=(/approov/hello.txt 200 "Approov-Token: $token") ;;
         approov-new) args=(new /approov/hello.txt 200) ;;
         reject)      args=(/approov/hello.txt 401 "Approov-Token: $bad_token") ;;
+        plain+sig)   args=(sig /plain/hello.txt 200) ;;
+        signed)      args=(sig /signed/hello.txt 200) ;;
     esac
     one=$(run_row "$tmp/run/$row-1.out" "$n" "${args[@]}")
     two=$(run_row "$tmp/run/$row-2.out" $((2 * n)) "${args[@]}")
@@ -186,25 +231,31 @@ for row in "${rows[@]}"; do
     printf '%-12s %10.0f\n' "$row" "$(echo "${ir[$row]} / $n" | bc -l)"
 done
 echo
-printf 'the token header alone (plain+token - plain):   %8.0f Ir\n' \
-    "$(echo "(${ir[plain+token]} - ${ir[plain]}) / $n" | bc -l)"
-printf 'the module, valid token (approov - plain+token): %8.0f Ir (%.1f%% of plain+token)\n' \
-    "$(echo "(${ir[approov]} - ${ir[plain+token]}) / $n" | bc -l)" \
-    "$(echo "100 * (${ir[approov]} - ${ir[plain+token]}) / ${ir[plain+token]}" | bc -l)"
-printf 'the module, a new token each request (approov-new - plain+token): %8.0f Ir (%.1f%%)\n' \
-    "$(echo "(${ir[approov-new]} - ${ir[plain+token]}) / $n" | bc -l)" \
-    "$(echo "100 * (${ir[approov-new]} - ${ir[plain+token]}) / ${ir[plain+token]}" | bc -l)"
+pair() {   # label row reference
+    [ -n "${ir[$2]:-}" ] && [ -n "${ir[$3]:-}" ] || return 0
+    printf '%-58s %8.0f Ir (%.1f%% of %s)\n' "$1 ($2 - $3):" \
+        "$(echo "(${ir[$2]} - ${ir[$3]}) / $n" | bc -l)" \
+        "$(echo "100 * (${ir[$2]} - ${ir[$3]}) / ${ir[$3]}" | bc -l)" "$3"
+}
+pair "the token header alone" plain+token plain
+pair "the module, valid token" approov plain+token
+pair "the module, a new token each request" approov-new plain+token
+pair "the module, signed request (token cached)" signed plain+sig
 echo
-for row in approov approov-new; do
+for row in approov approov-new signed; do
+    [ -f "$tmp/run/$row-2.out" ] || continue
     echo
-    echo "$row row: inclusive Ir per request of the module's functions (2n run, per request)"
+    echo "$row row: inclusive Ir per request of the module's functions and what they call (2n run, per request)"
     callgrind_annotate --inclusive=yes "$tmp/run/$row-2.out" 2>/dev/null \
-        | awk -v n="$n" '/mod_approov|approov_|cJSON_|SHA256|CRYPTO_memcmp/ {
+        | awk -v n="$n" -v row="$row" '
+              row != "signed" && !/mod_approov|approov_|cJSON_|SHA256|CRYPTO_memcmp/ { next }
+              row == "signed" && !/mod_approov|approov_|cJSON_|SHA|EC_|ECDSA|BN_|ossl_|CRYPTO_|OPENSSL_|ERR_|EVP_|pthread_|ecp_nistz256|apr_|b64/ { next }
+              {
               ir = $1; gsub(",", "", ir); fn = $0
               # "  1,234 ( 0.5%)  file:function [object]" -> "file:function [object]"
               sub(/^ *[0-9,]+ *(\( *[0-9.]+%\))? */, "", fn)
               # drop the temp build directory from the names
               gsub(/\/tmp\/approov-cgserver\.[^\/]*\/build\/(\.libs\/)?/, "", fn)
               if (ir + 0 >= n * 40) printf "  %8.0f  %s\n", ir / (2 * n), fn }' \
-        | sort -k1,1nr -u | head -25
+        | sort -k1,1nr -u | head -${TOP:-25}
 done

@@ -608,35 +608,56 @@ static approov_sig_result_e component_value(apr_pool_t *p,
     return APPROOV_SIG_VALID;
 }
 
-/* RFC 9421 section 2.5, once components() has accepted the member. */
+/* RFC 9421 section 2.5, once components() has accepted the member: the
+ * values found, then the base written once into one allocation of p. */
 static approov_sig_result_e build_base(apr_pool_t *p,
                                        const approov_msgsig_request_t *req,
                                        const approov_sfv_member_t *m,
                                        approov_msgsig_t *out)
 {
-    apr_array_header_t *parts = apr_array_make(p, 4 * m->count + 2,
-                                               sizeof(const char *));
+    static const char params_id[] = "\"@signature-params\": ";
     apr_array_header_t *pairs = NULL;
     approov_sig_result_e rv;
-    const char *qname, *value;
+    const char *qname, **values;
+    apr_size_t *id_lens, *value_lens, params_len, len, n;
+    char *base, *o;
     kind_e kind;
     int i;
 
+    values = apr_palloc(p, (apr_size_t)m->count * (sizeof(*values)
+                                                   + 2 * sizeof(apr_size_t))
+                           + 1);
+    id_lens = (apr_size_t *)(values + m->count);
+    value_lens = id_lens + m->count;
+    params_len = strlen(out->signature_params);
+    len = sizeof(params_id) - 1 + params_len;
     for (i = 0; i < m->count; i++) {
         if ((rv = classify(&m->items[i], &kind, &qname)) != APPROOV_SIG_VALID
             || (rv = component_value(p, req, m->items[i].bare.string, kind,
-                                     qname, &pairs, &value))
+                                     qname, &pairs, &values[i]))
                != APPROOV_SIG_VALID) {
             return rv;
         }
-        APR_ARRAY_PUSH(parts, const char *) = out->ids[i];
-        APR_ARRAY_PUSH(parts, const char *) = ": ";
-        APR_ARRAY_PUSH(parts, const char *) = value;
-        APR_ARRAY_PUSH(parts, const char *) = "\n";
+        id_lens[i] = strlen(out->ids[i]);
+        value_lens[i] = strlen(values[i]);
+        len += id_lens[i] + 2 + value_lens[i] + 1;
     }
-    APR_ARRAY_PUSH(parts, const char *) = "\"@signature-params\": ";
-    APR_ARRAY_PUSH(parts, const char *) = out->signature_params;
-    out->signature_base = apr_array_pstrcat(p, parts, '\0');
+    base = o = apr_palloc(p, len + 1);
+    for (i = 0; i < m->count; i++) {
+        memcpy(o, out->ids[i], n = id_lens[i]);
+        o += n;
+        *o++ = ':';
+        *o++ = ' ';
+        memcpy(o, values[i], n = value_lens[i]);
+        o += n;
+        *o++ = '\n';
+    }
+    memcpy(o, params_id, sizeof(params_id) - 1);
+    o += sizeof(params_id) - 1;
+    memcpy(o, out->signature_params, params_len);
+    o[params_len] = '\0';
+    out->signature_base = base;
+    out->signature_base_len = len;
     return APPROOV_SIG_VALID;
 }
 
@@ -770,29 +791,53 @@ static EC_KEY *ipk_ec_key(apr_pool_t *p, const char *ipk)
     return key;
 }
 
-approov_sig_result_e approov_msgsig_verify_p256(apr_pool_t *p,
-                                                const char *ipk_base64,
-                                                const char *base,
-                                                apr_size_t base_len,
-                                                const unsigned char *sig,
-                                                apr_size_t sig_len)
+struct approov_msgsig_key {
+    EC_KEY *ec;
+};
+
+static apr_status_t key_cleanup(void *data)
+{
+    EC_KEY_free(((approov_msgsig_key_t *)data)->ec);
+    return APR_SUCCESS;
+}
+
+approov_msgsig_key_t *approov_msgsig_key_make(apr_pool_t *p,
+                                              const char *ipk_base64)
+{
+    approov_msgsig_key_t *key;
+    EC_KEY *ec;
+
+    ERR_set_mark();
+    ec = ipk_ec_key(p, ipk_base64);
+    ERR_pop_to_mark();
+    if (!ec) {
+        return NULL;
+    }
+    key = apr_palloc(p, sizeof(*key));
+    key->ec = ec;
+    apr_pool_cleanup_register(p, key, key_cleanup, apr_pool_cleanup_null);
+    return key;
+}
+
+/* ecdsa-p256-sha256 with a key made already. */
+static approov_sig_result_e verify_p256_key(const EC_KEY *key,
+                                            const char *base,
+                                            apr_size_t base_len,
+                                            const unsigned char *sig,
+                                            apr_size_t sig_len)
 {
     approov_sig_result_e rv = APPROOV_SIG_BAD_SIGNATURE;
-    unsigned char digest[32];
-    EC_KEY *key;
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256_CTX sha;
     ECDSA_SIG *es = NULL;
     BIGNUM *r = NULL, *s = NULL;
 
-    /* Whatever OpenSSL queues here is ours to drop, and only that. */
-    ERR_set_mark();
-    if (!(key = ipk_ec_key(p, ipk_base64))) {
-        ERR_pop_to_mark();
-        return APPROOV_SIG_BAD_IPK;
-    }
     /* RFC 9421 section 3.3.4: r and s as 32-byte big-endian integers. */
     if (!sig || sig_len != 64) {
-        goto done;
+        return rv;
     }
+    /* Whatever OpenSSL queues here is ours to drop, and only that. */
+    ERR_set_mark();
     r = BN_bin2bn(sig, 32, NULL);
     s = BN_bin2bn(sig + 32, 32, NULL);
     es = ECDSA_SIG_new();
@@ -801,16 +846,39 @@ approov_sig_result_e approov_msgsig_verify_p256(apr_pool_t *p,
         BN_free(s);
         goto done;
     }
-    /* es owns r and s now.  SHA-256 by its one-shot function: no fetch. */
-    if (SHA256((const unsigned char *)base, base_len, digest)
-        && ECDSA_do_verify(digest, sizeof(digest), es, key) == 1) {
+    /* es owns r and s now.  SHA-256 by the low-level calls: OpenSSL 3's
+     * one-shot SHA256() fetches the digest by name (EVP_Q_digest), taking
+     * the global method store's lock on every call. */
+    if (SHA256_Init(&sha) && SHA256_Update(&sha, base, base_len)
+        && SHA256_Final(digest, &sha)
+        && ECDSA_do_verify(digest, sizeof(digest), es, (EC_KEY *)key) == 1) {
         rv = APPROOV_SIG_VALID;
     }
 
 done:
     ECDSA_SIG_free(es);
-    EC_KEY_free(key);
     ERR_pop_to_mark();
+    return rv;
+}
+
+approov_sig_result_e approov_msgsig_verify_p256(apr_pool_t *p,
+                                                const char *ipk_base64,
+                                                const char *base,
+                                                apr_size_t base_len,
+                                                const unsigned char *sig,
+                                                apr_size_t sig_len)
+{
+    approov_sig_result_e rv;
+    EC_KEY *key;
+
+    ERR_set_mark();
+    key = ipk_ec_key(p, ipk_base64);
+    ERR_pop_to_mark();
+    if (!key) {
+        return APPROOV_SIG_BAD_IPK;
+    }
+    rv = verify_p256_key(key, base, base_len, sig, sig_len);
+    EC_KEY_free(key);
     return rv;
 }
 
@@ -991,8 +1059,13 @@ approov_sig_result_e approov_msgsig_verify(apr_pool_t *p,
     if (rv != APPROOV_SIG_VALID) {
         return rv;
     }
+    if (req->ipk_key) {
+        return verify_p256_key(req->ipk_key->ec, out->signature_base,
+                               out->signature_base_len, out->signature,
+                               out->signature_len);
+    }
     return approov_msgsig_verify_p256(p, ipk_base64, out->signature_base,
-                                      strlen(out->signature_base),
+                                      out->signature_base_len,
                                       out->signature, out->signature_len);
 }
 
@@ -1069,55 +1142,116 @@ approov_sig_result_e approov_msgsig_verify_account(
 /* ------------------------------------------------------------------ */
 /* Content-Digest                                                      */
 
-approov_digest_result_e approov_content_digest_check(
-    apr_pool_t *p, const char *content_digest, const unsigned char *body,
-    apr_size_t body_len)
-{
-    approov_sfv_dict_t d;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len;
-    int i, supported = 0, mismatch = 0;
+/* The algorithms of RFC 9530 computed here, by OpenSSL's low-level calls:
+ * EVP_Digest() with EVP_sha256() fetches the implementation by name, under
+ * the global method store's lock, on every call. */
+struct approov_body_digest {
+    const unsigned char *want_256, *want_512;   /* the field's values */
+    apr_size_t want_256_len, want_512_len;
+    SHA256_CTX sha256;
+    SHA512_CTX sha512;
+    int ended;
+    approov_digest_result_e result;
+};
 
+approov_digest_result_e approov_body_digest_begin(apr_pool_t *p,
+                                                  const char *content_digest,
+                                                  approov_body_digest_t **out)
+{
+    approov_sfv_dict_t dict;
+    approov_body_digest_t *d;
+    int i;
+
+    *out = NULL;
     if (!content_digest || !*content_digest) {
         return APPROOV_DIGEST_MISSING;
     }
-    if (approov_sfv_parse_dict(p, content_digest, strlen(content_digest), &d)
-            != APPROOV_SFV_OK
-        || d.duplicates) {
+    if (approov_sfv_parse_dict(p, content_digest, strlen(content_digest),
+                               &dict) != APPROOV_SFV_OK
+        || dict.duplicates) {
         return APPROOV_DIGEST_MALFORMED;
     }
-    if (d.count == 0) {
+    if (dict.count == 0) {
         return APPROOV_DIGEST_MISSING;
     }
-    for (i = 0; i < d.count; i++) {
-        const approov_sfv_member_t *m = &d.entries[i].value;
+    for (i = 0; i < dict.count; i++) {
+        const approov_sfv_member_t *m = &dict.entries[i].value;
         if (m->is_inner_list || m->bare.type != APPROOV_SFV_BYTES
             || m->params.count) {
             return APPROOV_DIGEST_MALFORMED;
         }
     }
-    for (i = 0; i < d.count; i++) {
-        const approov_sfv_member_t *m = &d.entries[i].value;
-        const EVP_MD *type;
-        if (strcmp(d.entries[i].key, "sha-256") == 0) {
-            type = EVP_sha256();
+    d = apr_pcalloc(p, sizeof(*d));
+    for (i = 0; i < dict.count; i++) {
+        const approov_sfv_member_t *m = &dict.entries[i].value;
+        /* Keys are unique (duplicates refused above). */
+        if (strcmp(dict.entries[i].key, "sha-256") == 0) {
+            d->want_256 = m->bare.bytes ? m->bare.bytes
+                                        : (const unsigned char *)"";
+            d->want_256_len = m->bare.len;
+            SHA256_Init(&d->sha256);
         }
-        else if (strcmp(d.entries[i].key, "sha-512") == 0) {
-            type = EVP_sha512();
-        }
-        else {
-            continue;
-        }
-        supported++;
-        if (EVP_Digest(body ? body : (const unsigned char *)"", body_len, md,
-                       &md_len, type, NULL) != 1
-            || m->bare.len != md_len
-            || CRYPTO_memcmp(m->bare.bytes, md, md_len) != 0) {
-            mismatch = 1;
+        else if (strcmp(dict.entries[i].key, "sha-512") == 0) {
+            d->want_512 = m->bare.bytes ? m->bare.bytes
+                                        : (const unsigned char *)"";
+            d->want_512_len = m->bare.len;
+            SHA512_Init(&d->sha512);
         }
     }
-    if (!supported) {
+    if (!d->want_256 && !d->want_512) {
         return APPROOV_DIGEST_UNSUPPORTED;
     }
-    return mismatch ? APPROOV_DIGEST_MISMATCH : APPROOV_DIGEST_VALID;
+    *out = d;
+    return APPROOV_DIGEST_VALID;
+}
+
+void approov_body_digest_update(approov_body_digest_t *d, const void *data,
+                                apr_size_t len)
+{
+    if (d->want_256) {
+        SHA256_Update(&d->sha256, data, len);
+    }
+    if (d->want_512) {
+        SHA512_Update(&d->sha512, data, len);
+    }
+}
+
+approov_digest_result_e approov_body_digest_end(approov_body_digest_t *d)
+{
+    unsigned char md[SHA512_DIGEST_LENGTH];
+    int mismatch = 0;
+
+    if (d->ended) {
+        return d->result;
+    }
+    if (d->want_256) {
+        SHA256_Final(md, &d->sha256);
+        mismatch |= d->want_256_len != SHA256_DIGEST_LENGTH
+                    || CRYPTO_memcmp(d->want_256, md, SHA256_DIGEST_LENGTH);
+    }
+    if (d->want_512) {
+        SHA512_Final(md, &d->sha512);
+        mismatch |= d->want_512_len != SHA512_DIGEST_LENGTH
+                    || CRYPTO_memcmp(d->want_512, md, SHA512_DIGEST_LENGTH);
+    }
+    d->ended = 1;
+    d->result = mismatch ? APPROOV_DIGEST_MISMATCH : APPROOV_DIGEST_VALID;
+    return d->result;
+}
+
+approov_digest_result_e approov_content_digest_check(
+    apr_pool_t *p, const char *content_digest, const unsigned char *body,
+    apr_size_t body_len)
+{
+    approov_body_digest_t *d;
+    approov_digest_result_e rv;
+
+    if ((rv = approov_body_digest_begin(p, content_digest, &d))
+        != APPROOV_DIGEST_VALID) {
+        return rv;
+    }
+    if (body_len) {
+        approov_body_digest_update(d, body, body_len);
+    }
+    return approov_body_digest_end(d);
 }

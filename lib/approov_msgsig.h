@@ -115,7 +115,23 @@ typedef struct {
     void *field_ctx;
     const char *token_field;/* the header carrying the Approov token, any
                              * case; NULL for approov-token */
+    const struct approov_msgsig_key *ipk_key;
+                            /* the key of the ipk_base64 passed to
+                             * approov_msgsig_verify(), made beforehand by
+                             * approov_msgsig_key_make() (kept with a cached
+                             * token), or NULL to make it for this call */
 } approov_msgsig_request_t;
+
+/* An ipk claim's key, ready to verify with: making it (base64, DER, the
+ * point checked on the curve) costs a few per cent of a verification, so
+ * the module makes it once per cached token.  It is only read afterwards:
+ * threads may verify with one key at the same time. */
+typedef struct approov_msgsig_key approov_msgsig_key_t;
+
+/* The key of ipk_base64 (the rules of approov_msgsig_verify_p256()), freed
+ * with p; NULL when it is not a valid P-256 key. */
+approov_msgsig_key_t *approov_msgsig_key_make(apr_pool_t *p,
+                                              const char *ipk_base64);
 
 /* Set req->path and req->query from the request target exactly as the
  * client sent it (the request line's, or HTTP/2's :path): percent-encoding,
@@ -158,6 +174,7 @@ typedef struct {
     const char *tag;
     const char *signature_params;   /* the @signature-params value */
     const char *signature_base;     /* the whole signature base, once built */
+    apr_size_t signature_base_len;  /* its length */
     const unsigned char *signature; /* the decoded signature */
     apr_size_t signature_len;
 } approov_msgsig_t;
@@ -266,5 +283,23 @@ approov_sig_result_e approov_msgsig_verify_hmac(const approov_key_t *key,
 approov_digest_result_e approov_content_digest_check(
     apr_pool_t *p, const char *content_digest, const unsigned char *body,
     apr_size_t body_len);
+
+/*
+ * The same check with the body fed piece by piece as it is read, so that
+ * it is hashed once, with no copy.  begin parses the field value: on
+ * APPROOV_DIGEST_VALID *d is the state to feed (only the algorithms the
+ * field names are computed); on MISSING, MALFORMED or UNSUPPORTED *d is
+ * NULL and that is the check's result.  end gives VALID or MISMATCH, and
+ * the same again if called twice.  The state is in p; update takes no
+ * lock and allocates nothing.
+ */
+typedef struct approov_body_digest approov_body_digest_t;
+
+approov_digest_result_e approov_body_digest_begin(apr_pool_t *p,
+                                                  const char *content_digest,
+                                                  approov_body_digest_t **d);
+void approov_body_digest_update(approov_body_digest_t *d, const void *data,
+                                apr_size_t len);
+approov_digest_result_e approov_body_digest_end(approov_body_digest_t *d);
 
 #endif /* APPROOV_MSGSIG_H */

@@ -26,6 +26,7 @@ packages=(
     git iproute2                   # check-deb.sh, check-dist.sh: tracked files, ss
     valgrind                       # check-valgrind.sh
     redis-server memcached         # t/replay_*.t: the shared replay caches
+    nghttp2-client                 # bench/bench_server.sh: h2load (row h2)
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 
 #include "approov_claims.h"
 #include "approov_envfile.h"
@@ -115,10 +116,130 @@ static void test_expired_is_not_held(void)
     CHECK_INT(approov_check_time(&cache->verified, 5, now), APPROOV_VALID);
 }
 
+/* The shared cache of an HTTP/2 connection: entries are taken with a
+ * reference, a new valid token replaces the entry without freeing it
+ * under a holder, an invalid one is not kept. */
+static void test_shared(void)
+{
+    apr_time_t now = apr_time_from_sec(1700000000);
+    apr_array_header_t *keys = key_set(secret_a), *other = key_set(secret_b);
+    const char *one = mint(keys, "one", 1700000600);
+    const char *two = mint(keys, "two", 1700000600);
+    const char *bad = mint(other, "bad", 1700000600);
+    approov_shared_token_cache_t *shared = approov_shared_token_cache_make();
+    approov_token_cache_t *e1, *e1_again, *e2, *e_bad;
+    approov_result_e result = APPROOV_MISSING;
+
+    CHECK(shared != NULL);
+    CHECK(approov_shared_token_cache_get(shared, keys, one, strlen(one))
+          == NULL);
+    e1 = approov_shared_token_cache_verify(shared, keys, one, strlen(one), 0,
+                                           now, &result);
+    CHECK(e1 != NULL);
+    CHECK_INT(result, APPROOV_VALID);
+    CHECK_INT(e1->refs, 2);
+    e1_again = approov_shared_token_cache_get(shared, keys, one, strlen(one));
+    CHECK(e1_again == e1);
+    CHECK_INT(e1->refs, 3);
+    CHECK(approov_shared_token_cache_get(shared, other, one, strlen(one))
+          == NULL);
+    approov_token_cache_release(e1_again);
+
+    /* Another token replaces it; the holder of e1 still reads it. */
+    e2 = approov_shared_token_cache_verify(shared, keys, two, strlen(two), 0,
+                                           now, &result);
+    CHECK_INT(result, APPROOV_VALID);
+    CHECK_INT(e1->refs, 1);
+    CHECK_STR(cached_vars(e1), "APPROOV_CLAIM_DID=one;APPROOV_CLAIM_EXP=1700000600;");
+    CHECK(approov_shared_token_cache_get(shared, keys, one, strlen(one))
+          == NULL);
+    approov_token_cache_release(e1);
+    approov_token_cache_release(e2);
+
+    /* An invalid token: its entry is the caller's alone, the cache keeps
+     * the valid one. */
+    e_bad = approov_shared_token_cache_verify(shared, keys, bad, strlen(bad),
+                                              0, now, &result);
+    CHECK_INT(result, APPROOV_BAD_SIGNATURE);
+    CHECK(e_bad != NULL && e_bad->refs == 1 && e_bad->token == NULL);
+    approov_token_cache_release(e_bad);
+    e2 = approov_shared_token_cache_get(shared, keys, two, strlen(two));
+    CHECK(e2 != NULL);
+    approov_token_cache_release(e2);
+    approov_shared_token_cache_destroy(shared);
+}
+
+/* Streams on several threads at once: two tokens in turn, each judged
+ * right every time. */
+#define THREADS 4
+#define ROUNDS 2000
+typedef struct {
+    approov_shared_token_cache_t *shared;
+    const apr_array_header_t *keys;
+    const char *tokens[2];
+    int wrong;
+} race_t;
+
+static void *APR_THREAD_FUNC race(apr_thread_t *t, void *data)
+{
+    race_t *r = data;
+    apr_time_t now = apr_time_from_sec(1700000000);
+    int i;
+
+    for (i = 0; i < ROUNDS; i++) {
+        const char *token = r->tokens[i % 2];
+        approov_result_e result = APPROOV_VALID;
+        approov_token_cache_t *e = approov_shared_token_cache_get(
+            r->shared, r->keys, token, strlen(token));
+        if (!e) {
+            e = approov_shared_token_cache_verify(r->shared, r->keys, token,
+                                                  strlen(token), 0, now,
+                                                  &result);
+        }
+        if (!e || result != APPROOV_VALID || !e->token
+            || strcmp(e->token, token) != 0) {
+            r->wrong++;
+        }
+        if (e) {
+            approov_token_cache_release(e);
+        }
+    }
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+static void test_shared_threads(void)
+{
+    apr_array_header_t *keys = key_set(secret_a);
+    race_t r[THREADS];
+    apr_thread_t *t[THREADS];
+    approov_shared_token_cache_t *shared = approov_shared_token_cache_make();
+    apr_status_t rv;
+    int i, wrong = 0;
+
+    for (i = 0; i < THREADS; i++) {
+        r[i].shared = shared;
+        r[i].keys = keys;
+        r[i].tokens[0] = mint(keys, "even", 1700000600);
+        r[i].tokens[1] = mint(keys, "odd", 1700000600);
+        r[i].wrong = 0;
+        CHECK(apr_thread_create(&t[i], NULL, race, &r[i], pool)
+              == APR_SUCCESS);
+    }
+    for (i = 0; i < THREADS; i++) {
+        apr_thread_join(&rv, t[i]);
+        wrong += r[i].wrong;
+    }
+    CHECK_INT(wrong, 0);
+    approov_shared_token_cache_destroy(shared);
+}
+
 int main(void)
 {
     harness_begin();
     RUN(test_hit_and_miss);
     RUN(test_expired_is_not_held);
+    RUN(test_shared);
+    RUN(test_shared_threads);
     return harness_end();
 }

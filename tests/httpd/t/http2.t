@@ -55,7 +55,7 @@ my @cases = (
       'pay_mismatch' ],
 );
 
-plan tests => 2 * @cases + 8,
+plan tests => 2 * @cases + 8 + 9,
     need { 'curl with HTTP/2 support (curl -V lists no HTTP2 feature)'
                => $curl_h2 };
 
@@ -172,6 +172,101 @@ ok t_cmp(join(' ', map { $_->{outcome} } @streams),
 ok t_cmp(join(' ', map { $_->{id} } @streams), '1 3 5',
          'h2c, the three were streams 1, 3 and 5 of one connection');
 
+# A token repeated on the streams of one connection is verified once: the
+# later streams find it in the connection's shared cache, and judge its
+# times, binding and signature again each.  /trace8/ logs the module's
+# trace lines, among them "token kept by the HTTP/2 connection" for a
+# stream that the cache answered.  Streams are sent one after the other
+# here, so that the first has filled the cache when the next one comes.
+sub kept_lines {
+    return scalar grep { /token kept by the HTTP\/2 connection/ } @_;
+}
+{
+    my $conn = h2_open();
+    my $path = '/trace8/ok.txt';
+    my $one = sub { $conn->{wait}->($conn->{send}->($path, @_))->{outcome} };
+    Apache::TestUtil::t_start_error_log_watch();
+    my @seen = map { $one->($good) } 1 .. 3;
+    my $kept = kept_lines(Apache::TestUtil::t_finish_error_log_watch());
+    ok t_cmp("@seen, kept $kept", 'ok ok ok, kept 2',
+             'h2c, one token on three streams, one after another: verified once');
+
+    # A forged token (the good one's header and payload, another
+    # signature) on a later stream is verified, and refused; the good one
+    # is still kept.
+    (my $forged = $good) =~ s/\.(.)([^.]*)\z/'.' . ($1 eq 'A' ? 'B' : 'A') . $2/e;
+    Apache::TestUtil::t_start_error_log_watch();
+    @seen = ($one->($forged), $one->($good));
+    my @lines = Apache::TestUtil::t_finish_error_log_watch();
+    my ($reason) = map { /reason=(\w+)/ ? $1 : () } grep { /token rejected/ } @lines;
+    ok t_cmp("@seen " . ($reason // '-') . ', kept ' . kept_lines(@lines),
+             'refused ok bad_signature, kept 1',
+             'h2c, then a forged token on the connection: refused; the good one still kept');
+
+    # Binding, judged on each stream: the kept token with another value.
+    my $bound_path = '/binding/ok.txt';
+    my $bound_one = sub {
+        $conn->{wait}->($conn->{send}->($bound_path, $bound, @_))->{outcome};
+    };
+    @seen = ($bound_one->(authorization => $auth), $bound_one->(authorization => $auth),
+             $bound_one->(authorization => 'Bearer other'), $bound_one->());
+    ok t_cmp("@seen", 'ok ok refused refused',
+             'h2c, a bound token on later streams: its binding judged on each');
+    $conn->{close}->();
+}
+
+# A kept token's exp is judged on every stream: it expires on the
+# connection.
+{
+    my $exp = time + 3;
+    my $short = mint(exp => $exp);
+    my $conn = h2_open();
+    my $path = '/trace8/ok.txt';
+    my $one = sub { $conn->{wait}->($conn->{send}->($path, @_))->{outcome} };
+    Apache::TestUtil::t_start_error_log_watch();
+    my @seen = ($one->($short), $one->($short));
+    my $kept = kept_lines(Apache::TestUtil::t_finish_error_log_watch());
+    ok t_cmp("@seen, kept $kept", 'ok ok, kept 1',
+             'h2c, a token with seconds left, twice: kept');
+    sleep 0.2 while time < $exp;
+    Apache::TestUtil::t_start_error_log_watch();
+    my $late = $one->($short);
+    my @lines = Apache::TestUtil::t_finish_error_log_watch();
+    my ($reason) = map { /reason=(\w+)/ ? $1 : () } grep { /token rejected/ } @lines;
+    ok t_cmp("$late " . ($reason // '-') . ', kept ' . kept_lines(@lines),
+             'refused expired, kept 1',
+             'h2c, the kept token once exp has passed: refused as expired');
+    $conn->{close}->();
+}
+
+# Many streams at once with one token, and with two tokens in turn: every
+# stream judged right (the cache is shared by streams on other threads).
+{
+    my @many = h2_streams('/protected/ok.txt', ($good) x 12);
+    ok t_cmp(join(' ', map { $_->{outcome} } @many), join(' ', ('ok') x 12),
+             'h2c, twelve streams at once with one token: all 200');
+    my $other = mint(claims => { did => 'other' });
+    my @mixed = h2_streams('/protected/ok.txt', map { ($good, $other, undef) } 1 .. 4);
+    ok t_cmp(join(' ', map { $_->{outcome} } @mixed),
+             join(' ', ('ok ok refused') x 4),
+             'h2c, two tokens and none in turn on twelve streams at once');
+    my $bad = broken('bad_signature');
+    my @bad = h2_streams('/protected/ok.txt', map { ($good, $bad) } 1 .. 4);
+    ok t_cmp(join(' ', map { $_->{outcome} } @bad),
+             join(' ', ('ok refused') x 4),
+             'h2c, a good and a forged token in turn on eight streams at once');
+}
+# A new connection does not find the last one's token.
+{
+    my $conn = h2_open();
+    Apache::TestUtil::t_start_error_log_watch();
+    my $seen = $conn->{wait}->($conn->{send}->('/trace8/ok.txt', $good))->{outcome};
+    my $kept = kept_lines(Apache::TestUtil::t_finish_error_log_watch());
+    ok t_cmp("$seen, kept $kept", 'ok, kept 0',
+             'h2c, the token on a new connection: verified there');
+    $conn->{close}->();
+}
+
 # h2c through an HTTP/1.1 Upgrade.  mod_http2 switches protocols only for
 # a request that passed the access checks: a valid token's request is
 # answered on the new HTTP/2 connection; a refused one gets its empty 401
@@ -194,6 +289,17 @@ ok t_cmp("HTTP/$res->{version} $res->{status} "
 # description of what came.
 sub h2_streams {
     my ($path, @tokens) = @_;
+    my $conn = h2_open();
+    my @ids = map { $conn->{send}->($path, $_) } @tokens;
+    my @streams = map { $conn->{wait}->($_) } @ids;
+    $conn->{close}->();
+    return @streams;
+}
+
+# The same client, one stream at a time: h2_open() returns send($path,
+# $token, @headers) (a GET, its stream id), wait($id) (reads until that
+# stream has ended; its outcome as above) and close().
+sub h2_open {
     require IO::Socket::INET;
     require IO::Select;
     my ($host, $port) = split /:/, $hostport;
@@ -216,62 +322,72 @@ sub h2_streams {
         return substr(pack('N', length $payload), 1) . pack('CCN', $type, $flags, $id)
              . $payload;
     };
-    my $out = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" . $frame->(4, 0, 0, '');
+    # SETTINGS_HEADER_TABLE_SIZE 0: the server's HPACK encoder may not
+    # index anything (h2_status reads a :status only from the static table
+    # or a literal), however many responses come.
+    my $preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+                . $frame->(4, 0, 0, pack('nN', 1, 0));
     my %stream;
     my $id = 1;
-    for my $token (@tokens) {
+    my $send = sub {
+        my ($path, $token, @headers) = @_;
         # :method GET, :scheme http (static 2, 6), :path and :authority as
         # literals with indexed names (4, 1), the token as a new name.
         my $block = "\x82\x86" . $int->(4, 4, 0) . $str->($path)
                   . $int->(1, 4, 0) . $str->($hostport);
         $block .= "\x00" . $str->('approov-token') . $str->($token)
             if defined $token;
-        $out .= $frame->(1, 0x05, $id, $block);         # END_STREAM|END_HEADERS
+        while (my ($name, $value) = splice @headers, 0, 2) {
+            $block .= "\x00" . $str->(lc $name) . $str->($value);
+        }
+        print {$sock} $preface . $frame->(1, 0x05, $id, $block); # END_STREAM|END_HEADERS
+        $preface = '';
         $stream{$id} = { id => $id, body => '', status => undef, ended => 0,
                          data => 0 };
         $id += 2;
-    }
-    print {$sock} $out;
+        return $id - 2;
+    };
     my $select = IO::Select->new($sock);
     my $buf = '';
-    my $deadline = time + 10;
-    while (grep { !$_->{ended} } values %stream) {
-        last if time > $deadline || !$select->can_read(1) && time > $deadline;
-        my $n = sysread $sock, $buf, 65536, length $buf;
-        last unless $n;
-        while (length $buf >= 9) {
-            my ($len_hi, $len_lo, $type, $flags, $sid) = unpack 'CnCCN', $buf;
-            my $len = $len_hi * 65536 + $len_lo;
-            last if length $buf < 9 + $len;
-            my $payload = substr $buf, 9, $len;
-            substr($buf, 0, 9 + $len) = '';
-            $sid &= 0x7fffffff;
-            if ($type == 4 && !($flags & 1)) {          # SETTINGS: ACK it
-                print {$sock} $frame->(4, 1, 0, '');
+    my $wait = sub {
+        my ($want) = @_;
+        my $deadline = time + 10;
+        while (!$stream{$want}{ended}) {
+            last if time > $deadline || !$select->can_read(1) && time > $deadline;
+            my $n = sysread $sock, $buf, 65536, length $buf;
+            last unless $n;
+            while (length $buf >= 9) {
+                my ($len_hi, $len_lo, $type, $flags, $sid) = unpack 'CnCCN', $buf;
+                my $len = $len_hi * 65536 + $len_lo;
+                last if length $buf < 9 + $len;
+                my $payload = substr $buf, 9, $len;
+                substr($buf, 0, 9 + $len) = '';
+                $sid &= 0x7fffffff;
+                if ($type == 4 && !($flags & 1)) {          # SETTINGS: ACK it
+                    print {$sock} $frame->(4, 1, 0, '');
+                }
+                my $s = $stream{$sid} or next;
+                if ($type == 1) {                           # HEADERS
+                    $payload = substr $payload, 1, -ord substr $payload, 0, 1
+                        if $flags & 0x08;
+                    $payload = substr $payload, 5 if $flags & 0x20;
+                    $s->{status} //= h2_status($payload);
+                    $s->{headers_end} = 1 if $flags & 1;
+                }
+                elsif ($type == 0) {                        # DATA
+                    $payload = substr $payload, 1, -ord substr $payload, 0, 1
+                        if $flags & 0x08;
+                    $s->{body} .= $payload;
+                    $s->{data}++;
+                }
+                elsif ($type == 3) {                        # RST_STREAM
+                    $s->{reset} = 1;
+                    $s->{ended} = 1;
+                }
+                $s->{ended} = 1 if $flags & 1 && ($type == 0 || $type == 1);
             }
-            my $s = $stream{$sid} or next;
-            if ($type == 1) {                           # HEADERS
-                $payload = substr $payload, 1, -ord substr $payload, 0, 1
-                    if $flags & 0x08;
-                $payload = substr $payload, 5 if $flags & 0x20;
-                $s->{status} //= h2_status($payload);
-                $s->{headers_end} = 1 if $flags & 1;
-            }
-            elsif ($type == 0) {                        # DATA
-                $payload = substr $payload, 1, -ord substr $payload, 0, 1
-                    if $flags & 0x08;
-                $s->{body} .= $payload;
-                $s->{data}++;
-            }
-            elsif ($type == 3) {                        # RST_STREAM
-                $s->{reset} = 1;
-                $s->{ended} = 1;
-            }
-            $s->{ended} = 1 if $flags & 1 && ($type == 0 || $type == 1);
         }
-    }
-    close $sock;
-    for my $s (values %stream) {
+        my $s = $stream{$want};
         my $status = $s->{status} // '?';
         $s->{outcome} =
               !$s->{ended} ? 'no answer'
@@ -280,8 +396,9 @@ sub h2_streams {
             : $status eq '401' && $s->{headers_end} && !$s->{data} ? 'refused'
             : sprintf 'status %s, %d DATA frames, body %d bytes',
                       $status, $s->{data}, length $s->{body};
-    }
-    return map { $stream{$_} } sort { $a <=> $b } keys %stream;
+        return $s;
+    };
+    return { send => $send, wait => $wait, close => sub { close $sock } };
 }
 
 # The :status of a response header block, when it is the block's first
@@ -291,6 +408,15 @@ sub h2_streams {
 # "3"-"9" 6 bits 011001-011111).  undef for anything else.
 sub h2_status {
     my ($block) = @_;
+    # Dynamic table size updates (001 + 5 bits) may come first.
+    while (length $block && (ord($block) & 0xe0) == 0x20) {
+        my $n = 1;
+        if ((ord($block) & 0x1f) == 0x1f) {
+            $n++ while $n < length $block && ord(substr $block, $n, 1) & 0x80;
+            $n++;
+        }
+        $block = substr $block, $n;
+    }
     my %static = (0x88 => 200, 0x89 => 204, 0x8a => 206, 0x8b => 304,
                   0x8c => 400, 0x8d => 404, 0x8e => 500);
     my $first = ord substr $block, 0, 1;
