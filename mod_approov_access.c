@@ -598,8 +598,27 @@ static int judge_request(request_rec *r, const approov_dir_conf *conf)
     return respond(r, conf, &check);
 }
 
+/* Our refusal of a request this one comes from (r->prev, r->main), or
+ * 0: only httpd's answer to it can follow one (an ErrorDocument into a
+ * protected scope, and its subrequests). */
+static int earlier_refusal(request_rec *r)
+{
+    const approov_request_state *state;
+
+    while ((r = r->main ? r->main : r->prev) != NULL) {
+        state = ap_get_module_config(r->request_config, &approov_module);
+        if (state && state->judged && state->verdict != OK
+            && state->verdict != DECLINED) {
+            return state->verdict;
+        }
+    }
+    return 0;
+}
+
 /* The request's verdict: judged on the first call, remembered after it
- * (ap_some_authn_required() runs the access hooks once more). */
+ * (ap_some_authn_required() runs the access hooks once more).  An
+ * ErrorDocument after our refusal gets the same refusal, neither counted
+ * nor logged again (a replayed signature would be its own replay there). */
 static int verdict(request_rec *r)
 {
     const approov_dir_conf *conf =
@@ -611,7 +630,10 @@ static int verdict(request_rec *r)
     }
     state = approov_request_state_of(r, 1);
     if (!state->judged) {
-        state->verdict = judge_request(r, conf);
+        state->verdict = earlier_refusal(r);
+        if (!state->verdict) {
+            state->verdict = judge_request(r, conf);
+        }
         state->judged = 1;
     }
     return state->verdict;
