@@ -172,6 +172,11 @@ my @new = (
     [ 'open, ErrorDocument 404 -> iss', 'GET /matrix/open/missing-iss/x', 'iss',     404, 'yes', '-' ],
     [ 'api, ErrorDocument 404 -> iss',  'GET /matrix/r/err-iss/missing',  'token',   404, 'no',  'bad_iss' ],
     [ 'api, ErrorDocument 404 -> iss',  'GET /matrix/r/err-iss/missing',  'iss',     404, 'yes', '-' ],
+    # Our own refusal answered by an ErrorDocument in a protected scope:
+    # refused there too, and judged, logged and counted once.
+    [ 'api, ErrorDocument 401 -> iss',  'GET /matrix/r/err-iss/hit.cgi',  '-',       401, 'no',  'missing' ],
+    [ 'api, ErrorDocument 401 -> iss',  'GET /matrix/r/err-iss/hit.cgi',  'iss',     200, 'yes', '-' ],
+    [ 'api, ErrorDocument 401 -> iss',  'GET /matrix/r/err-iss/hit.cgi',  'expired', 401, 'no',  'expired' ],
     [ 'SSI #include virtual -> iss', 'GET /matrix/open/ssi-iss.shtml', 'bad-iss', 200, 'no',  'bad_iss,bad_iss' ],
     [ 'SSI #include virtual -> iss', 'GET /matrix/open/ssi-iss.shtml', 'iss',     200, 'yes', '-' ],
 
@@ -299,11 +304,13 @@ sub account_signed {
                                   '--account-key', $ACCOUNT_K1));
 }
 my @iss = (iss => 'matrix.approov.io', aud => 'matrix-api');
+my %iss_claims = (claims => { @iss });
 %ApproovTest::MATRIX_WITH = (
     'iss'      => sub { claims_token(@iss) },
     'bad-iss'  => sub { claims_token(@iss, iss => 'other.approov.io') },
     'bad-aud'  => sub { claims_token(@iss, aud => 'other-api') },
     'strict'   => sub { ('X-Matrix-Strict' => 1) },
+    'expired'  => sub { ('Approov-Token' => ApproovMint::mint(%iss_claims, exp_in => -60)) },
     'acct'     => sub { account_signed(@_) },
     'acct-iss' => sub { account_signed(@_, @iss) },
     'acct-unsigned'     => sub { claims_token(mskid => 'k1') },
