@@ -39,7 +39,7 @@ my @paths = (
       "[ok\n][ok\n]\n", 2 ],
 );
 
-plan tests => 5 * @paths * 2 + 1, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
+plan tests => 5 * @paths * 2 + 1 + 4, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
                                          => $tool && -x $tool };
 
 my $ACCOUNT_K1 = 'HmYlNyo+5EW3GbWWkxDfFa8TDB5aVLF/WIiQ6XsnTYM=';
@@ -67,7 +67,8 @@ SCOPE
 my $node = node($dir, 'rmatrix', "shmcb:$dir/replay(512000)",
     (map { qq{LoadModule ${_}_module "$modules/mod_$_.so"} }
          qw(alias rewrite dir include allowmethods access_compat proxy
-              proxy_http)),
+              proxy_http http2)),
+    'Protocols h2c http/1.1',
     'DirectoryIndex disabled',
     "<Location />\n    ApproovAccountSigningSecret $ACCOUNT_K1 k1\n</Location>",
     "<Location /replay/>\n    ErrorDocument 404 /replay-open/ok.txt\n</Location>",
@@ -132,4 +133,29 @@ for my $label (qw(install account)) {
                     split /\n/, substr(read_file($node->{log}), $log);
         ok t_cmp(scalar @lines, $replays, "$label, $name: and logged $replays time(s)");
     }
+}
+
+# Over h2c, the same signature in two streams of one connection, sent at
+# once (curl --parallel): each stream is a request of its own, one is
+# accepted.  Then a third time on a new connection.
+for my $label (qw(install account)) {
+    my $path = '/replay/ok.txt';
+    my %sig = $signers{$label}->($path);
+    my @h = map { ('-H', "$_: $sig{$_}") } sort keys %sig;
+    my $url = "http://$ApproovReplay::HOST$path";
+    my @curl = ('curl', '-sS', '--max-time', '10', '--http2-prior-knowledge',
+                '--connect-to', "$ApproovReplay::HOST:80:127.0.0.1:$node->{port}",
+                '-w', '%{http_version} %{http_code}\n', @h);
+    open my $fh, '-|', @curl, '--parallel', '--parallel-immediate',
+        '-o', '/dev/null', $url, '-o', '/dev/null', $url or die "curl: $!";
+    my @got = sort <$fh>;
+    close $fh;
+    chomp @got;
+    ok t_cmp(join(', ', @got), '2 200, 2 401',
+             "$label, h2c, two streams of one connection: one accepted");
+    open $fh, '-|', @curl, '-o', '/dev/null', $url or die "curl: $!";
+    my $third = <$fh> // '';
+    close $fh;
+    chomp $third;
+    ok t_cmp($third, '2 401', "$label, h2c, a new connection: refused");
 }
