@@ -600,15 +600,23 @@ static int judge_request(request_rec *r, const approov_dir_conf *conf)
 
 /* Our refusal of a request this one comes from (r->prev, r->main), or
  * 0: only httpd's answer to it can follow one (an ErrorDocument into a
- * protected scope, and its subrequests). */
+ * protected scope, and its subrequests).  Its APPROOV_RESULT comes along,
+ * for CustomLog. */
 static int earlier_refusal(request_rec *r)
 {
     const approov_request_state *state;
+    const request_rec *from = r;
 
-    while ((r = r->main ? r->main : r->prev) != NULL) {
-        state = ap_get_module_config(r->request_config, &approov_module);
+    while ((from = from->main ? from->main : from->prev) != NULL) {
+        state = ap_get_module_config(from->request_config, &approov_module);
         if (state && state->judged && state->verdict != OK
             && state->verdict != DECLINED) {
+            const char *result = apr_table_get(from->subprocess_env,
+                                               "APPROOV_RESULT");
+
+            if (result) {
+                apr_table_setn(r->subprocess_env, "APPROOV_RESULT", result);
+            }
             return state->verdict;
         }
     }

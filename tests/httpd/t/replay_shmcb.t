@@ -18,7 +18,7 @@ use ApproovReplay qw(node node_start node_stop node_graceful signed send_to
                      high_s_twin counters);
 
 my $tool = $ENV{APPROOV_TEST_TOOL};
-plan tests => 19 + 14, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
+plan tests => 19 + 15, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
                          => $tool && -x $tool };
 
 my $dir = tempdir('approov-replay-shmcb-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -38,6 +38,7 @@ mkdir "$dir/htdocs/replay-ed";
 my $node = node($dir, 'shmcb', "shmcb:$dir/replay(512000)",
                 "<Location /replay/>\n    ErrorDocument 404 /replay-open/ok.txt\n</Location>",
                 "<Location />\n    ApproovAccountSigningSecret $ACCOUNT_K1 k1\n</Location>",
+                qq{CustomLog "$dir/shmcb_access.log" "%>s %{APPROOV_RESULT}e %U"},
                 <<"ED");
 <Location /replay-ed/>
     Approov On
@@ -169,7 +170,11 @@ ok t_cmp("$got $ApproovReplay::BODY", qr/^404 \S+ ok$/,
          'account, ErrorDocument 404 of /replay-ed/: not its own replay');
 my $before = counters($node)->{ApproovSigReplayed} // 0;
 $got = send_to($node, '/replay-ed/missing.txt', %ed);
-ok t_cmp($got, qr/^401 /, 'account, sent again to /replay-ed/: 401');
+ok t_cmp($got, '401 sig_replayed', 'account, sent again to /replay-ed/: 401');
+ok t_cmp((grep { m{ /replay-ed/missing\.txt$} }
+          split /\n/, ApproovTest::read_file("$dir/shmcb_access.log"))[-1] // '',
+         '401 sig_replayed /replay-ed/missing.txt',
+         'and CustomLog has its APPROOV_RESULT (the ErrorDocument is the final request)');
 ok t_cmp((counters($node)->{ApproovSigReplayed} // 0) - $before, 1,
          'a replay answered by an ErrorDocument 401 in another protected scope is counted once');
 ok t_cmp(scalar(() = ApproovTest::read_file($node->{log})
