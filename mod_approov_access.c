@@ -723,8 +723,35 @@ static int judge_request(request_rec *r, const approov_dir_conf *conf)
     return respond(r, conf, &check);
 }
 
+/* Our refusal of a request this one comes from (r->prev, r->main), or
+ * 0: only httpd's answer to it can follow one (an ErrorDocument into a
+ * protected scope, and its subrequests).  Its APPROOV_RESULT comes along,
+ * for CustomLog. */
+static int earlier_refusal(request_rec *r)
+{
+    const approov_request_state *state;
+    const request_rec *from = r;
+
+    while ((from = from->main ? from->main : from->prev) != NULL) {
+        state = ap_get_module_config(from->request_config, &approov_module);
+        if (state && state->judged && state->verdict != OK
+            && state->verdict != DECLINED) {
+            const char *result = apr_table_get(from->subprocess_env,
+                                               "APPROOV_RESULT");
+
+            if (result) {
+                apr_table_setn(r->subprocess_env, "APPROOV_RESULT", result);
+            }
+            return state->verdict;
+        }
+    }
+    return 0;
+}
+
 /* The request's verdict: judged on the first call, remembered after it
- * (ap_some_authn_required() runs the access hooks once more). */
+ * (ap_some_authn_required() runs the access hooks once more).  An
+ * ErrorDocument after our refusal gets the same refusal, neither counted
+ * nor logged again (a replayed signature would be its own replay there). */
 static int verdict(request_rec *r)
 {
     const approov_dir_conf *conf =
@@ -736,7 +763,10 @@ static int verdict(request_rec *r)
     }
     state = approov_request_state_of(r, 1);
     if (!state->judged) {
-        state->verdict = judge_request(r, conf);
+        state->verdict = earlier_refusal(r);
+        if (!state->verdict) {
+            state->verdict = judge_request(r, conf);
+        }
         state->judged = 1;
     }
     return state->verdict;

@@ -20,7 +20,8 @@ use Apache::TestRequest ();
 use Apache::TestUtil;
 use Digest::SHA qw(sha1_base64);
 use File::Temp qw(tempdir);
-use ApproovTest qw(http_request matrix_check read_file);
+use ApproovMint ();
+use ApproovTest qw(http_request matrix_check read_file run_tool);
 
 my $logs = Apache::Test::vars('t_logs');
 my $hit_log = "$logs/matrix_hits.log";
@@ -140,6 +141,73 @@ my @main = (
     [ 'SSI #include virtual -> api', 'GET /matrix/open/ssi.shtml', 'token', 200, 'yes' ],
 );
 
+# Issue 15's checks (the iss and acct scopes of t/conf/matrix.conf.in)
+# under the same modules, with the reasons logged: "iss" is a token with
+# iss matrix.approov.io and aud matrix-api, "bad-iss" and "bad-aud" break
+# one of them, "token" has neither; "acct" is a token with mskid k1 and
+# its account signature over the request as sent, "acct-unsigned" the
+# token alone, "acct-elsewhere" a signature over another target.
+my @new = (
+    [ 'iss',   'GET /matrix/r/iss/hit.cgi',     'iss',     200, 'yes', '-' ],
+    [ 'iss',   'GET /matrix/r/iss/hit.cgi',     'token',   401, 'no',  'bad_iss' ],
+    [ 'iss',   'GET /matrix/r/iss/hit.cgi',     'bad-iss', 401, 'no',  'bad_iss' ],
+    [ 'iss',   'GET /matrix/r/iss/hit.cgi',     'bad-aud', 401, 'no',  'bad_aud' ],
+    [ 'iss',   'POST /matrix/r/iss/hit.cgi',    'bad-aud', 401, 'no',  'bad_aud' ],
+    [ 'iss',   'HEAD /matrix/r/iss/hit.cgi',    'bad-iss', 401, 'no',  'bad_iss' ],
+    [ 'iss, AllowMethods GET POST, Satisfy Any', 'PUT /matrix/r/iss-any/hit.cgi',    'bad-iss', 401, 'no',  'bad_iss' ],
+    [ 'iss, AllowMethods GET POST, Satisfy Any', 'OPTIONS /matrix/r/iss-any/ok.txt', 'bad-aud', 401, '-',   'bad_aud' ],
+    [ 'iss, AllowMethods GET POST, Satisfy Any', 'PUT /matrix/r/iss-any/hit.cgi',    'iss',     200, 'yes', '-' ],
+    [ '<If> strict: iss, aud, signing', 'GET /matrix/r/iss-if/hit.cgi', 'token',               200, 'yes', '-' ],
+    [ '<If> strict: iss, aud, signing', 'GET /matrix/r/iss-if/hit.cgi', 'token+strict',        401, 'no',  'bad_iss' ],
+    [ '<If> strict: iss, aud, signing', 'GET /matrix/r/iss-if/hit.cgi', 'bad-aud+strict',      401, 'no',  'bad_aud' ],
+    [ '<If> strict: iss, aud, signing', 'GET /matrix/r/iss-if/hit.cgi', 'iss+strict',          401, 'no',  'sig_no_ipk' ],
+    [ '<If> strict: iss, aud, signing', 'GET /matrix/r/iss-if/hit.cgi', 'acct-iss-unsigned+strict', 401, 'no', 'sig_missing_headers' ],
+    [ '<If> strict: iss, aud, signing', 'GET /matrix/r/iss-if/hit.cgi', 'acct-iss+strict',     200, 'yes', '-' ],
+    [ 'proxy, iss', 'GET /matrix/proxy-iss/hit.cgi',  'bad-iss', 401, 'no',  'bad_iss' ],
+    [ 'proxy, iss', 'POST /matrix/proxy-iss/hit.cgi', 'bad-aud', 401, 'no',  'bad_aud' ],
+    [ 'proxy, iss', 'GET /matrix/proxy-iss/hit.cgi',  'iss',     200, 'yes', '-' ],
+    [ 'RewriteRule [PT] open -> iss', 'GET /matrix/rw-pt-iss/hit.cgi', 'bad-aud', 401, 'no',  'bad_aud' ],
+    [ 'RewriteRule [PT] open -> iss', 'GET /matrix/rw-pt-iss/hit.cgi', 'iss',     200, 'yes', '-' ],
+    [ 'open, ErrorDocument 404 -> iss', 'GET /matrix/open/missing-iss/x', 'bad-iss', 404, 'no',  'bad_iss' ],
+    [ 'open, ErrorDocument 404 -> iss', 'GET /matrix/open/missing-iss/x', 'iss',     404, 'yes', '-' ],
+    [ 'api, ErrorDocument 404 -> iss',  'GET /matrix/r/err-iss/missing',  'token',   404, 'no',  'bad_iss' ],
+    [ 'api, ErrorDocument 404 -> iss',  'GET /matrix/r/err-iss/missing',  'iss',     404, 'yes', '-' ],
+    # Our own refusal answered by an ErrorDocument in a protected scope:
+    # refused there too, and judged, logged and counted once.
+    [ 'api, ErrorDocument 401 -> iss',  'GET /matrix/r/err-iss/hit.cgi',  '-',       401, 'no',  'missing' ],
+    [ 'api, ErrorDocument 401 -> iss',  'GET /matrix/r/err-iss/hit.cgi',  'iss',     200, 'yes', '-' ],
+    [ 'api, ErrorDocument 401 -> iss',  'GET /matrix/r/err-iss/hit.cgi',  'expired', 401, 'no',  'expired' ],
+    [ 'SSI #include virtual -> iss', 'GET /matrix/open/ssi-iss.shtml', 'bad-iss', 200, 'no',  'bad_iss,bad_iss' ],
+    [ 'SSI #include virtual -> iss', 'GET /matrix/open/ssi-iss.shtml', 'iss',     200, 'yes', '-' ],
+
+    [ 'acct',  'GET /matrix/r/acct/hit.cgi',    'acct',           200, 'yes', '-' ],
+    [ 'acct',  'GET /matrix/r/acct/hit.cgi',    'acct-unsigned',  401, 'no',  'sig_missing_headers' ],
+    [ 'acct',  'GET /matrix/r/acct/hit.cgi',    'acct-elsewhere', 401, 'no',  'sig_bad_signature' ],
+    [ 'acct',  'GET /matrix/r/acct/hit.cgi',    'token',          401, 'no',  'sig_no_ipk' ],
+    [ 'acct',  'POST /matrix/r/acct/hit.cgi',   'acct',           200, 'yes', '-' ],
+    [ 'acct',  'POST /matrix/r/acct/hit.cgi',   'acct-unsigned',  401, 'no',  'sig_missing_headers' ],
+    [ 'acct',  'HEAD /matrix/r/acct/hit.cgi',   'acct',           200, 'yes', '-' ],
+    [ 'acct',  'HEAD /matrix/r/acct/hit.cgi',   'acct-elsewhere', 401, 'no',  'sig_bad_signature' ],
+    [ 'acct, AllowMethods GET POST, Satisfy Any', 'PUT /matrix/r/acct-any/hit.cgi',    'acct-unsigned', 401, 'no',  'sig_missing_headers' ],
+    [ 'acct, AllowMethods GET POST, Satisfy Any', 'OPTIONS /matrix/r/acct-any/ok.txt', 'acct-elsewhere', 401, '-', 'sig_bad_signature' ],
+    [ 'acct, AllowMethods GET POST, Satisfy Any', 'PUT /matrix/r/acct-any/hit.cgi',    'acct',          200, 'yes', '-' ],
+    [ 'proxy, acct', 'GET /matrix/proxy-acct/hit.cgi',  'acct-unsigned',  401, 'no',  'sig_missing_headers' ],
+    [ 'proxy, acct', 'GET /matrix/proxy-acct/hit.cgi',  'acct-elsewhere', 401, 'no',  'sig_bad_signature' ],
+    [ 'proxy, acct', 'POST /matrix/proxy-acct/hit.cgi', 'acct-elsewhere', 401, 'no',  'sig_bad_signature' ],
+    [ 'proxy, acct', 'GET /matrix/proxy-acct/hit.cgi',  'acct',           200, 'yes', '-' ],
+    [ 'proxy, acct', 'POST /matrix/proxy-acct/hit.cgi', 'acct',           200, 'yes', '-' ],
+    [ 'RewriteRule [PT] open -> acct', 'GET /matrix/rw-pt-acct/hit.cgi', 'acct-unsigned', 401, 'no',  'sig_missing_headers' ],
+    [ 'RewriteRule [PT] open -> acct', 'GET /matrix/rw-pt-acct/hit.cgi', 'acct',          200, 'yes', '-' ],
+    [ 'open, ErrorDocument 404 -> acct', 'GET /matrix/open/missing-acct/x', 'acct-unsigned',  404, 'no',  'sig_missing_headers' ],
+    [ 'open, ErrorDocument 404 -> acct', 'GET /matrix/open/missing-acct/x', 'acct-elsewhere', 404, 'no',  'sig_bad_signature' ],
+    [ 'open, ErrorDocument 404 -> acct', 'GET /matrix/open/missing-acct/x', 'acct',           404, 'yes', '-' ],
+    [ 'api, ErrorDocument 404 -> acct',  'GET /matrix/r/err-acct/missing',  'token',          404, 'no',  'sig_no_ipk' ],
+    [ 'api, ErrorDocument 404 -> acct',  'GET /matrix/r/err-acct/missing',  'acct',           404, 'yes', '-' ],
+    [ 'SSI #include virtual -> acct', 'GET /matrix/open/ssi-acct.shtml', 'acct-unsigned', 200, 'no',  'sig_missing_headers,sig_missing_headers' ],
+    [ 'SSI #include virtual -> acct', 'GET /matrix/open/ssi-acct.shtml', 'acct',          200, 'yes', '-' ],
+);
+push @main, @new;
+
 # Path spellings of $api and of the proxied scope, sent as they are: 401
 # (or httpd's own 400/404) without a token, never the resource.
 my @spellings = (
@@ -196,6 +264,16 @@ my @h2c = (
       'PUT /matrix/r/allowmethods-any/hit.cgi',    'token', 200, 'yes' ],
     [ 'SSI over h2c',   'GET /matrix/open/ssi.shtml',  '-',     200, 'no' ],
     [ 'path spelling over h2c', 'GET /matrix/r/open/%2e%2e/api/hit.cgi', '-', 401, 'no' ],
+    [ 'iss over h2c',   'GET /matrix/r/iss/hit.cgi',   'bad-aud', 401, 'no',  'bad_aud' ],
+    [ 'iss over h2c',   'GET /matrix/r/iss/hit.cgi',   'iss',     200, 'yes', '-' ],
+    [ 'acct over h2c',  'GET /matrix/r/acct/hit.cgi',  'acct-elsewhere', 401, 'no', 'sig_bad_signature' ],
+    [ 'acct over h2c',  'GET /matrix/r/acct/hit.cgi',  'acct',    200, 'yes', '-' ],
+    [ 'acct over h2c',  'POST /matrix/r/acct/hit.cgi', 'acct',    200, 'yes', '-' ],
+    [ 'proxy, acct, over h2c', 'GET /matrix/proxy-acct/hit.cgi', 'acct-unsigned', 401, 'no', 'sig_missing_headers' ],
+    [ 'proxy, acct, over h2c', 'GET /matrix/proxy-acct/hit.cgi', 'acct',          200, 'yes', '-' ],
+    [ 'acct, AllowMethods GET POST, Satisfy Any, over h2c',
+      'PUT /matrix/r/acct-any/hit.cgi', 'acct-unsigned', 401, 'no', 'sig_missing_headers' ],
+    [ 'SSI -> acct over h2c', 'GET /matrix/open/ssi-acct.shtml', 'acct', 200, 'yes', '-' ],
 );
 
 plan tests => @main + @h2c;
@@ -207,9 +285,40 @@ close $fh;
 
 sub rows {
     return map { { config => $_->[0], request => $_->[1], with => $_->[2],
-                   status => $_->[3], reached => $_->[4] } } @_;
+                   status => $_->[3], reached => $_->[4], reason => $_->[5] } } @_;
 }
 
+# The words of the "iss" and "acct" rows.  A signature covers the
+# authority the request goes to: $authority, set before each run.
+my $ACCOUNT_K1 = 'HmYlNyo+5EW3GbWWkxDfFa8TDB5aVLF/WIiQ6XsnTYM=';
+my $authority;
+sub claims_token { ('Approov-Token' => ApproovMint::mint(claims => { @_ })) }
+sub account_signed {
+    my ($method, $target, @claims) = @_;
+    my ($name, $token) = claims_token(mskid => 'k1', @claims);
+    return ($name => $token,
+            map { /^([\w-]+):\s*(.*)$/ ? ($1, $2) : () }
+            split /\n/, run_tool('sign-request', '--method', $method,
+                                  '--url', "http://$authority$target",
+                                  '--header', "Approov-Token: $token",
+                                  '--account-key', $ACCOUNT_K1));
+}
+my @iss = (iss => 'matrix.approov.io', aud => 'matrix-api');
+my %iss_claims = (claims => { @iss });
+%ApproovTest::MATRIX_WITH = (
+    'iss'      => sub { claims_token(@iss) },
+    'bad-iss'  => sub { claims_token(@iss, iss => 'other.approov.io') },
+    'bad-aud'  => sub { claims_token(@iss, aud => 'other-api') },
+    'strict'   => sub { ('X-Matrix-Strict' => 1) },
+    'expired'  => sub { ('Approov-Token' => ApproovMint::mint(%iss_claims, exp_in => -60)) },
+    'acct'     => sub { account_signed(@_) },
+    'acct-iss' => sub { account_signed(@_, @iss) },
+    'acct-unsigned'     => sub { claims_token(mskid => 'k1') },
+    'acct-iss-unsigned' => sub { claims_token(mskid => 'k1', @iss) },
+    'acct-elsewhere'    => sub { account_signed($_[0], "$_[1]?elsewhere") },
+);
+
+$authority = $hostport;
 matrix_check(sub { http_request($hostport, @_) }, $hit_log, rows(@main));
 
 # One h2c request with curl (prior knowledge): what http_request returns.
@@ -242,6 +351,7 @@ sub h2c_request {
     return { code => $code, headers => \%headers, body => read_file("$dir/body") };
 }
 if (`curl -V 2>/dev/null` =~ /^Features:.*\bHTTP2\b/m) {
+    $authority = $h2c;
     matrix_check(\&h2c_request, $hit_log, rows(@h2c));
 }
 else {

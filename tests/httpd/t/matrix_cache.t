@@ -15,7 +15,8 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test;
 use Apache::TestRequest ();
 use Apache::TestUtil;
-use ApproovTest qw(http_request matrix_check);
+use ApproovMint ();
+use ApproovTest qw(http_request matrix_check run_tool);
 
 my $hit_log = Apache::Test::vars('t_logs') . '/matrix_hits.log';
 
@@ -37,6 +38,14 @@ sub rows_for {
         [ "$host, $p, api proxy",             "GET $c/api-proxy/ok.txt",  '-',     401, 'no',  '!HIT' ],
         [ "$host, $p, api proxy",             "HEAD $c/api-proxy/ok.txt", '-',     401, 'no',  '!HIT' ],
         [ "$host, $p, api proxy",             "GET $c/api-proxy/ok.txt",  'token', 200, 'yes', '!HIT' ],
+        [ "$host, $p, iss file",  "GET $c/iss/ok.txt",  'iss',           200, 'yes', '!HIT' ],
+        [ "$host, $p, iss file",  "GET $c/iss/ok.txt",  'bad-iss',       401, 'no',  '!HIT' ],
+        [ "$host, $p, iss file",  "GET $c/iss/ok.txt",  'token',         401, 'no',  '!HIT' ],
+        [ "$host, $p, iss file",  "GET $c/iss/ok.txt",  'iss',           200, 'yes', '!HIT' ],
+        [ "$host, $p, acct file", "GET $c/acct/ok.txt", 'acct',          200, 'yes', '!HIT' ],
+        [ "$host, $p, acct file", "GET $c/acct/ok.txt", 'acct-unsigned', 401, 'no',  '!HIT' ],
+        [ "$host, $p, acct file", "GET $c/acct/ok.txt", '-',             401, 'no',  '!HIT' ],
+        [ "$host, $p, acct file", "GET $c/acct/ok.txt", 'acct',          200, 'yes', '!HIT' ],
     );
 }
 
@@ -45,18 +54,42 @@ my %hosts = ('quick handler On'  => 'matrix_cache_quick',
 my @runs = map { my $host = $_; map { [ $host, $_ ] } qw(disk socache) }
            sort keys %hosts;
 
-plan tests => 12 * @runs;
+plan tests => 20 * @runs;
 
 # Without Cache-Control, a file's freshness is 10 % of its age: a file
 # copied a moment ago would be stale at once, never a hit.
 my $file = Apache::Test::vars('documentroot') . '/matrix/res/ok.txt';
 utime time - 7200, time - 7200, $file or die "utime $file: $!";
 
+# t/matrix.t's words for issue 15's checks: a token with the iss and aud
+# of MatrixIssAud (or another iss), one with mskid k1 and its account
+# signature over the request (or none).
+my $ACCOUNT_K1 = 'HmYlNyo+5EW3GbWWkxDfFa8TDB5aVLF/WIiQ6XsnTYM=';
+my $authority;
+sub claims_token { ('Approov-Token' => ApproovMint::mint(claims => { @_ })) }
+my @iss = (iss => 'matrix.approov.io', aud => 'matrix-api');
+%ApproovTest::MATRIX_WITH = (
+    'iss'     => sub { claims_token(@iss) },
+    'bad-iss' => sub { claims_token(@iss, iss => 'other.approov.io') },
+    'acct-unsigned' => sub { claims_token(mskid => 'k1') },
+    'acct'    => sub {
+        my ($method, $target) = @_;
+        my ($name, $token) = claims_token(mskid => 'k1');
+        return ($name => $token,
+                map { /^([\w-]+):\s*(.*)$/ ? ($1, $2) : () }
+                split /\n/, run_tool('sign-request', '--method', $method,
+                                      '--url', "http://$authority$target",
+                                      '--header', "Approov-Token: $token",
+                                      '--account-key', $ACCOUNT_K1));
+    },
+);
+
 for my $run (@runs) {
     my ($host, $provider) = @$run;
     Apache::TestRequest::module($hosts{$host});
     my $hostport = Apache::TestRequest::hostport();
     Apache::TestRequest::module('default');
+    $authority = $hostport;
     my @rows = map { { config => $_->[0], request => $_->[1], with => $_->[2],
                        status => $_->[3], reached => $_->[4], cache => $_->[5] } }
                rows_for($host, $provider);

@@ -12,20 +12,42 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 use POSIX ();
-use ApproovTest qw(httpd_conf run_httpd);
+use ApproovMint qw(%SECRET);
+use ApproovTest qw(httpd_conf run_httpd run_tool install_token);
 use ApproovReplay qw(node node_start node_stop node_graceful signed send_to
                      high_s_twin counters);
 
 my $tool = $ENV{APPROOV_TEST_TOOL};
-plan tests => 19, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
+plan tests => 19 + 15, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
                          => $tool && -x $tool };
 
 my $dir = tempdir('approov-replay-shmcb-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 # A 404 in /replay/ is answered with a document of /replay-open/, another
 # protected scope: httpd's internal redirect is judged again there, with
 # the client's signature.
+# Every scope has the account key k1 (account signatures: label account,
+# recorded under the token's mskid).  /replay-ed/ answers its 401 and 404
+# with a document of /replay-open/.
+my $ACCOUNT_K1 = 'HmYlNyo+5EW3GbWWkxDfFa8TDB5aVLF/WIiQ6XsnTYM=';
+mkdir "$dir/htdocs";
+mkdir "$dir/htdocs/replay-ed";
+{
+    open my $fh, '>', "$dir/htdocs/replay-ed/ok.txt" or die "$!";
+    print $fh "ok\n";
+}
 my $node = node($dir, 'shmcb', "shmcb:$dir/replay(512000)",
-                "<Location /replay/>\n    ErrorDocument 404 /replay-open/ok.txt\n</Location>");
+                "<Location /replay/>\n    ErrorDocument 404 /replay-open/ok.txt\n</Location>",
+                "<Location />\n    ApproovAccountSigningSecret $ACCOUNT_K1 k1\n</Location>",
+                qq{CustomLog "$dir/shmcb_access.log" "%>s %{APPROOV_RESULT}e %U"},
+                <<"ED");
+<Location /replay-ed/>
+    Approov On
+    ApproovBase64Secret "$SECRET{main}"
+    ApproovMessageSigning Required
+    ErrorDocument 401 /replay-open/ok.txt
+    ErrorDocument 404 /replay-open/ok.txt
+</Location>
+ED
 END { node_stop($node) if $node }
 ok t_cmp(node_start($node) ? 'runs' : 'not started', 'runs',
          'a node with a shmcb replay cache starts');
@@ -79,6 +101,87 @@ ok t_cmp("$got $ApproovReplay::BODY", qr/^404 \S+ ok$/,
          'an ErrorDocument in another protected scope: the request is not its own replay');
 ok t_cmp(send_to($node, '/replay/missing.txt', %missing), '401 sig_replayed',
          'and sent again, it is a replay');
+
+# Account signatures (a token with mskid and no ipk): recorded under the
+# mskid, label account.  HMAC is deterministic: a signature made in
+# another second (created) is another signature by the same key.
+sub account_token { my $t = run_tool('mint', '--secret', $SECRET{main},
+                                     map { ('--claim', $_) } @_); chomp $t; $t }
+sub account_signed {
+    my ($path, $token, %opt) = @_;
+    my @args = ('sign-request', '--method', 'GET',
+                '--url', "http://$ApproovReplay::HOST$path",
+                '--header', "Approov-Token: $token",
+                '--account-key', $ACCOUNT_K1,
+                '--created', $opt{created} // time);
+    push @args, '--install-key',
+        Apache::Test::vars('t_conf') . '/keys/ec.key.pem' if $opt{install};
+    return ('Approov-Token' => $token,
+            map { /^([\w-]+):\s*(.*)$/ ? ($1, $2) : () }
+            split /\n/, run_tool(@args));
+}
+my $k1 = account_token('mskid=k1');
+my $now = time;
+my %acct = account_signed('/replay/ok.txt', $k1, created => $now);
+ok t_cmp(send_to($node, '/replay/ok.txt', %acct), '200 valid',
+         'account: a signed request is accepted');
+ok t_cmp(send_to($node, '/replay/ok.txt', %acct), '401 sig_replayed',
+         'account: the same request is refused');
+ok t_cmp(send_to($node, '/replay/ok.txt',
+                 account_signed('/replay/ok.txt', $k1, created => $now - 1)),
+         '200 valid', 'account: another signature by the same key passes');
+ok t_cmp(send_to($node, '/replay-off/ok.txt',
+                 account_signed('/replay-off/ok.txt', $k1, created => $now))
+         . ', ' . send_to($node, '/replay-off/ok.txt',
+                          account_signed('/replay-off/ok.txt', $k1, created => $now)),
+         '200 valid, 200 valid', 'account: replay Off, the same signature twice passes');
+# Another token (another mskid claim) signed by the same key in the same
+# second: another signature (the token header is covered).
+ok t_cmp(send_to($node, '/replay/ok.txt',
+                 account_signed('/replay/ok.txt', account_token('mskid=k1', 'x=2'),
+                                created => $now)),
+         '200 valid', 'account: another token, the same key and second: not a replay');
+
+# A token with ipk and mskid, both members in one pair of headers: the
+# install signature is the one judged and recorded; a fresh install
+# signature beside the same account member is not a replay.
+my $both = install_token(undef, 'mskid=k1');
+my %pair = account_signed('/replay/ok.txt', $both, created => $now, install => 1);
+ok t_cmp(send_to($node, '/replay/ok.txt', %pair), '200 valid',
+         'install + account members, ipk token: accepted');
+ok t_cmp(send_to($node, '/replay/ok.txt', %pair), '401 sig_replayed',
+         'install + account members, ipk token: the same pair is refused');
+my %fresh = account_signed('/replay/ok.txt', $both, created => $now, install => 1);
+ok t_cmp($fresh{Signature} =~ /account=(:[^:]+:)/ && index($pair{Signature}, $1) >= 0
+         ? send_to($node, '/replay/ok.txt', %fresh) : 'account member differs',
+         '200 valid', 'the same account member, a fresh install one: accepted');
+
+# Through internal redirects: not its own replay, and a replay is counted
+# once.
+my %am = account_signed('/replay/missing.txt', $k1);
+$got = send_to($node, '/replay/missing.txt', %am);
+ok t_cmp("$got $ApproovReplay::BODY", qr/^404 \S+ ok$/,
+         'account, an ErrorDocument 404 in another protected scope: not its own replay');
+ok t_cmp(send_to($node, '/replay/missing.txt', %am), '401 sig_replayed',
+         'account: and sent again, it is a replay');
+my %ed = account_signed('/replay-ed/missing.txt', $k1);
+$got = send_to($node, '/replay-ed/missing.txt', %ed);
+ok t_cmp("$got $ApproovReplay::BODY", qr/^404 \S+ ok$/,
+         'account, ErrorDocument 404 of /replay-ed/: not its own replay');
+my $before = counters($node)->{ApproovSigReplayed} // 0;
+$got = send_to($node, '/replay-ed/missing.txt', %ed);
+ok t_cmp($got, '401 sig_replayed', 'account, sent again to /replay-ed/: 401');
+ok t_cmp((grep { m{ /replay-ed/missing\.txt$} }
+          split /\n/, ApproovTest::read_file("$dir/shmcb_access.log"))[-1] // '',
+         '401 sig_replayed /replay-ed/missing.txt',
+         'and CustomLog has its APPROOV_RESULT (the ErrorDocument is the final request)');
+ok t_cmp((counters($node)->{ApproovSigReplayed} // 0) - $before, 1,
+         'a replay answered by an ErrorDocument 401 in another protected scope is counted once');
+ok t_cmp(scalar(() = ApproovTest::read_file($node->{log})
+                    =~ /reason=sig_replayed .*uri=\/replay-ed\/missing\.txt/g)
+         . ' ' . scalar(() = ApproovTest::read_file($node->{log})
+                          =~ /reason=sig_replayed .*uri=\/replay-open\/ok\.txt/g),
+         '1 0', 'and logged once, for the request the client sent');
 
 ok t_cmp(node_graceful($node), 1, 'graceful restart');
 my %after = signed('/replay/ok.txt');

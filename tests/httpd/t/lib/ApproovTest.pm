@@ -347,9 +347,12 @@ sub free_port {
 # The request headers a matrix row's "with" column names, words joined by
 # '+': token (a valid Approov token), alice and bob (Basic, password "pw",
 # the users of t/matrix.t's htpasswd), origin and acrm (a CORS preflight's
-# Origin and Access-Control-Request-Method); '-' for none.
+# Origin and Access-Control-Request-Method); '-' for none.  A test adds
+# words of its own to %MATRIX_WITH: subs called with the row's method and
+# target (a request signature covers them).
+our %MATRIX_WITH;
 sub matrix_with {
-    my ($with) = @_;
+    my ($with, $method, $target) = @_;
     my %header = (
         token  => sub { ('Approov-Token' => ApproovMint::mint()) },
         alice  => sub { (Authorization => 'Basic ' . MIME::Base64::encode_base64('alice:pw', '')) },
@@ -358,13 +361,16 @@ sub matrix_with {
         acrm   => sub { ('Access-Control-Request-Method' => 'POST') },
     );
     return () if $with eq '-';
-    return map { ($header{$_} or die "matrix_with: unknown '$_'")->() }
+    return map { ($header{$_} || $MATRIX_WITH{$_}
+                  or die "matrix_with: unknown '$_'")->($method, $target) }
            split /\+/, $with;
 }
 
 # Run a matrix: rows of { config, request ("METHOD target"), with, status,
 # reached ('yes', 'no', or '-' where nothing can tell), cache (optional:
-# 'HIT', or '!HIT' for anything else) }, one test each.  $send->(method,
+# 'HIT', or '!HIT' for anything else), reason (optional: the reasons the
+# module logged for the request, in order, joined by ',', or '-' for
+# none) }, one test each.  $send->(method,
 # target, headers...) makes a request and returns what http_request does.
 # "reached" is yes when the protected handler or backend ran for this
 # request (its X-Matrix-Id is in $hit_log, or the backend marked the
@@ -376,8 +382,9 @@ sub matrix_check {
     for my $row (@rows) {
         my ($method, $target) = split ' ', $row->{request}, 2;
         my $id = unique('matrix');
-        my $res = $send->($method, $target, 'X-Matrix-Id' => $id,
-                          matrix_with($row->{with}));
+        my @with = matrix_with($row->{with}, $method, $target);
+        Apache::TestUtil::t_start_error_log_watch() if defined $row->{reason};
+        my $res = $send->($method, $target, 'X-Matrix-Id' => $id, @with);
         my ($code, $reached, $cache) = ('none', '?', '-');
         if ($res) {
             $code = $res->{code};
@@ -394,6 +401,12 @@ sub matrix_check {
             $want .= " cache=$row->{cache}";
             $got .= ' cache=' . ($row->{cache} eq '!HIT' && $cache ne 'HIT'
                                  ? '!HIT' : $cache);
+        }
+        if (defined $row->{reason}) {
+            my @reasons = map { /approov: .*\breason=(\w+)/ ? $1 : () }
+                          Apache::TestUtil::t_finish_error_log_watch();
+            $want .= " reason=$row->{reason}";
+            $got .= ' reason=' . (join(',', @reasons) || '-');
         }
         my $name = "$row->{config}: $row->{request} with $row->{with}";
         Apache::Test::ok(Apache::TestUtil::t_cmp($got, $want, $name));
