@@ -3,7 +3,9 @@
  * in-process (RSA 2048, EC P-256/P-384/P-521, Ed25519, HMAC), each row
  * measured in alternating rounds in one run; medians in microseconds.
  *
- *   make -C bench bench_keys && bench/bench_keys [ROUNDS] [ITERATIONS]
+ *   make -C bench bench_keys && bench/bench_keys [ROUNDS] [ITERATIONS] [ALG]
+ *
+ * ALG (e.g. RS256) times that row alone: bench/callgrind_keys.sh uses it.
  *
  * (or: gcc -O2 -std=c99 -I. $(pkg-config --cflags apr-1 libcjson)
  *  bench/bench_keys.c approov_token.c approov_keys.c
@@ -109,6 +111,7 @@ int main(int argc, char **argv)
     int nrows = (int)(sizeof(rows) / sizeof(rows[0]));
     int rounds = argc > 1 ? atoi(argv[1]) : 7;
     int iterations = argc > 2 ? atoi(argv[2]) : 2000;
+    const char *only = argc > 3 ? argv[3] : NULL;
     double *samples;
     apr_pool_t *p, *scratch;
     int r, i, k;
@@ -174,7 +177,12 @@ int main(int argc, char **argv)
         for (i = 0; i < nrows; i++) {
             row_t *row = &rows[i];
             apr_size_t len = strlen(row->token);
-            apr_time_t start = apr_time_now();
+            apr_time_t start;
+
+            if (only && strcmp(only, row->alg_name) != 0) {
+                continue;
+            }
+            start = apr_time_now();
 
             for (k = 0; k < iterations; k++) {
                 if (approov_verify(scratch, row->token, len, row->key, 0,

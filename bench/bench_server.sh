@@ -192,7 +192,7 @@ if [ -z "$module" ]; then
     cp "$top"/*.h "$tmp/build/"
     cp "$top"/lib/*.h "$tmp/build/lib/"
     (cd "$tmp/build" && apxs -c -Wc,-std=c99 -Wc,-O2 -I/usr/include/cjson -Ilib \
-        -o mod_approov.la $glue $core -lcjson -lcrypto) \
+        -o mod_approov.la $glue $core -lcjson -lcrypto -lcurl) \
         >"$tmp/build/build.log" 2>&1 || { cat "$tmp/build/build.log" >&2; die "module build failed"; }
     module=$tmp/build/.libs/mod_approov.so
 fi

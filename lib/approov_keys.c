@@ -20,6 +20,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
@@ -93,6 +94,18 @@ struct approov_key {
     /* Public keys, with the digests fetched once at load time. */
     EVP_PKEY *pkey;
     EVP_MD *md[SHA_COUNT];
+
+    /* Verification state made once per algorithm the key verifies, so
+     * that a request only duplicates it: in OpenSSL 3 every
+     * EVP_DigestVerifyInit() fetches the signature and the digest by name
+     * under the method store's and name map's locks, shared by every
+     * thread of the server.  RSA and ECDSA: an EVP_PKEY_CTX after
+     * EVP_PKEY_verify_init() with its padding and digest set (the message
+     * is hashed with the low-level SHA functions); EdDSA, which has no
+     * prehashed verify: an EVP_MD_CTX after EVP_DigestVerifyInit().  Read
+     * only once made; NULL: not prepared, verify the slow way. */
+    EVP_PKEY_CTX *vctx[APPROOV_ALG_COUNT];
+    EVP_MD_CTX *ed_ctx;
 };
 
 const char *approov_alg_name(approov_alg_e alg)
@@ -305,11 +318,75 @@ static apr_status_t free_public_key(void *data)
     approov_key_t *key = data;
     int i;
 
+    for (i = 0; i < APPROOV_ALG_COUNT; i++) {
+        EVP_PKEY_CTX_free(key->vctx[i]);
+    }
+    EVP_MD_CTX_free(key->ed_ctx);
     EVP_PKEY_free(key->pkey);
     for (i = 0; i < SHA_COUNT; i++) {
         EVP_MD_free(key->md[i]);
     }
     return APR_SUCCESS;
+}
+
+/* The padding and digest of a verification of alg, on a context after
+ * EVP_PKEY_verify_init(). */
+static int set_verify_params(EVP_PKEY_CTX *pctx, const approov_key_t *key,
+                             approov_alg_e alg)
+{
+    const alg_info *info = &algs[alg];
+
+    if (info->family == FAMILY_PSS) {
+        return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1
+               && EVP_PKEY_CTX_set_signature_md(pctx, key->md[info->digest])
+                  == 1
+               && EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
+                                                   RSA_PSS_SALTLEN_DIGEST)
+                  == 1;
+    }
+    if (info->family == FAMILY_RSA
+        && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1) {
+        return 0;
+    }
+    return EVP_PKEY_CTX_set_signature_md(pctx, key->md[info->digest]) == 1;
+}
+
+/* Make the per-algorithm verification state of a public key (see struct
+ * approov_key).  What cannot be prepared is left NULL and verified the
+ * slow way, so a failure here costs speed, not correctness. */
+static void prepare_public_key(approov_key_t *key)
+{
+    int alg;
+
+    ERR_set_mark();
+    for (alg = 0; alg < APPROOV_ALG_COUNT; alg++) {
+        EVP_PKEY_CTX *pctx;
+
+        if (!(key->algs & ALG_BIT(alg))) {
+            continue;
+        }
+        if (algs[alg].family == FAMILY_EDDSA) {
+            EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+            if (ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL,
+                                            key->pkey) == 1) {
+                key->ed_ctx = ctx;
+            }
+            else {
+                EVP_MD_CTX_free(ctx);
+            }
+            continue;
+        }
+        pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
+        if (pctx && EVP_PKEY_verify_init(pctx) == 1
+            && set_verify_params(pctx, key, (approov_alg_e)alg)) {
+            key->vctx[alg] = pctx;
+        }
+        else {
+            EVP_PKEY_CTX_free(pctx);
+        }
+    }
+    ERR_pop_to_mark();
 }
 
 /* Wrap an EVP_PKEY (taking ownership) into a key pinned to the algorithms
@@ -378,6 +455,7 @@ static const char *wrap_public_key(apr_pool_t *p, EVP_PKEY *pkey,
             return "OpenSSL cannot provide SHA-2";
         }
     }
+    prepare_public_key(key);
     *out = key;
     return NULL;
 }
@@ -695,6 +773,36 @@ const char *approov_keys_from_jwks(apr_pool_t *p, const char *text,
 /* ------------------------------------------------------------------ */
 /* signatures                                                          */
 
+/* SHA-2 of data by the low-level functions, which fetch nothing (the
+ * one-shot SHA256() of OpenSSL 3 is EVP_Q_digest(): a fetch by name). */
+static apr_size_t digest(int which, const char *data, apr_size_t len,
+                         unsigned char *out)
+{
+    SHA256_CTX c256;
+    SHA512_CTX c512;
+
+    switch (which) {
+    case SHA_256:
+        SHA256_Init(&c256);
+        SHA256_Update(&c256, data, len);
+        SHA256_Final(out, &c256);
+        OPENSSL_cleanse(&c256, sizeof(c256));
+        return SHA256_DIGEST_LENGTH;
+    case SHA_384:
+        SHA384_Init(&c512);
+        SHA384_Update(&c512, data, len);
+        SHA384_Final(out, &c512);
+        OPENSSL_cleanse(&c512, sizeof(c512));
+        return SHA384_DIGEST_LENGTH;
+    default:
+        SHA512_Init(&c512);
+        SHA512_Update(&c512, data, len);
+        SHA512_Final(out, &c512);
+        OPENSSL_cleanse(&c512, sizeof(c512));
+        return SHA512_DIGEST_LENGTH;
+    }
+}
+
 /* JOSE ECDSA signatures are r||s of fixed length; OpenSSL wants DER. */
 static int ecdsa_to_der(const unsigned char *sig, apr_size_t sig_len,
                         unsigned char **der)
@@ -763,6 +871,26 @@ approov_result_e approov_key_verify(const approov_key_t *key,
         return APPROOV_BAD_SIGNATURE;
     }
 
+    if (key->vctx[alg]) {
+        unsigned char dgst[SHA512_DIGEST_LENGTH];
+        apr_size_t dgst_len = digest(info->digest, data, len, dgst);
+
+        pctx = EVP_PKEY_CTX_dup(key->vctx[alg]);
+        ok = pctx && EVP_PKEY_verify(pctx, sig, sig_len, dgst, dgst_len) == 1;
+        EVP_PKEY_CTX_free(pctx);
+        OPENSSL_free(der);
+        return ok ? APPROOV_VALID : APPROOV_BAD_SIGNATURE;
+    }
+    if (info->family == FAMILY_EDDSA && key->ed_ctx) {
+        ctx = EVP_MD_CTX_new();
+        ok = ctx && EVP_MD_CTX_copy_ex(ctx, key->ed_ctx) == 1
+             && EVP_DigestVerify(ctx, sig, sig_len,
+                                 (const unsigned char *)data, len) == 1;
+        EVP_MD_CTX_free(ctx);
+        return ok ? APPROOV_VALID : APPROOV_BAD_SIGNATURE;
+    }
+
+    /* Not prepared (see prepare_public_key): the general way. */
     ctx = EVP_MD_CTX_new();
     if (ctx && EVP_DigestVerifyInit(ctx, &pctx,
                                     info->family == FAMILY_EDDSA

@@ -372,6 +372,130 @@ static void test_equal_ct(void)
     CHECK(approov_equal_ct("abcdefgh-1", "abcdefgh-2", 9) == 1);
 }
 
+/* ------------------------------------------------------------------ */
+/* public-key signatures                                               */
+
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+/* Sign msg with pkey as JOSE does (ECDSA as r||s of 2 * coord bytes). */
+static apr_size_t sign_jose(EVP_PKEY *pkey, const EVP_MD *md, int pss,
+                            int coord, const char *msg, unsigned char *out)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    unsigned char der[1024];
+    size_t len = sizeof(der);
+
+    EVP_DigestSignInit(ctx, &pctx, md, NULL, pkey);
+    if (pss) {
+        EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
+    }
+    EVP_DigestSign(ctx, der, &len, (const unsigned char *)msg, strlen(msg));
+    EVP_MD_CTX_free(ctx);
+    if (coord) {
+        const unsigned char *d = der;
+        ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &d, (long)len);
+
+        BN_bn2binpad(ECDSA_SIG_get0_r(es), out, coord);
+        BN_bn2binpad(ECDSA_SIG_get0_s(es), out + coord, coord);
+        ECDSA_SIG_free(es);
+        return 2 * (apr_size_t)coord;
+    }
+    memcpy(out, der, len);
+    return len;
+}
+
+/* Each asymmetric algorithm, verified from its key's prepared state and
+ * again (the state is duplicated, not used up): the signature verifies,
+ * a changed message or signature byte does not, and an RSA key does not
+ * take a PKCS#1 v1.5 signature for PSS or the other way round. */
+static void test_public_key_signatures(void)
+{
+    static const struct {
+        approov_alg_e alg;
+        const char *type, *param;
+        int pss, coord;
+    } cases[] = {
+        { APPROOV_ALG_RS256, "RSA", NULL, 0, 0 },
+        { APPROOV_ALG_RS512, "RSA", NULL, 0, 0 },
+        { APPROOV_ALG_PS256, "RSA", NULL, 1, 0 },
+        { APPROOV_ALG_PS384, "RSA", NULL, 1, 0 },
+        { APPROOV_ALG_ES256, "EC", "P-256", 0, 32 },
+        { APPROOV_ALG_ES384, "EC", "P-384", 0, 48 },
+        { APPROOV_ALG_ES512, "EC", "P-521", 0, 66 },
+        { APPROOV_ALG_EDDSA, "ED25519", NULL, 0, 0 },
+    };
+    const char *msg = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9";
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *name = approov_alg_name(cases[i].alg);
+        const EVP_MD *md = NULL;
+        EVP_PKEY *pkey;
+        BIO *bio = BIO_new(BIO_s_mem());
+        approov_key_t *key = NULL;
+        unsigned char sig[1024];
+        char *pem, *other;
+        long pem_len;
+        apr_size_t len;
+        const char *err;
+        int round;
+
+        if (!strcmp(cases[i].type, "RSA")) {
+            pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+        }
+        else if (!strcmp(cases[i].type, "EC")) {
+            pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", cases[i].param);
+        }
+        else {
+            pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+        }
+        if (cases[i].alg != APPROOV_ALG_EDDSA) {
+            md = strstr(name, "256") ? EVP_sha256()
+                 : strstr(name, "384") ? EVP_sha384() : EVP_sha512();
+        }
+        PEM_write_bio_PUBKEY(bio, pkey);
+        pem_len = BIO_get_mem_data(bio, &pem);
+        err = approov_key_from_pem(pool, pem, (apr_size_t)pem_len, &key);
+        BIO_free(bio);
+        CHECKF(err == NULL && key, "%s: %s", name, err ? err : "no key");
+        if (!key) {
+            EVP_PKEY_free(pkey);
+            continue;
+        }
+        len = sign_jose(pkey, md, cases[i].pss, cases[i].coord, msg, sig);
+        other = apr_pstrdup(pool, msg);
+        other[strlen(other) - 1] ^= 1;
+        for (round = 0; round < 2; round++) {
+            CHECKF(approov_key_verify(key, cases[i].alg, msg, strlen(msg),
+                                      sig, len) == APPROOV_VALID,
+                   "%s: valid signature, round %d", name, round);
+            CHECKF(approov_key_verify(key, cases[i].alg, other,
+                                      strlen(other), sig, len)
+                   == APPROOV_BAD_SIGNATURE,
+                   "%s: changed message, round %d", name, round);
+        }
+        sig[len / 2] ^= 0x10;
+        CHECKF(approov_key_verify(key, cases[i].alg, msg, strlen(msg), sig,
+                                  len) == APPROOV_BAD_SIGNATURE,
+               "%s: changed signature", name);
+        sig[len / 2] ^= 0x10;
+        if (cases[i].alg == APPROOV_ALG_RS256
+            || cases[i].alg == APPROOV_ALG_PS256) {
+            approov_alg_e swapped = cases[i].alg == APPROOV_ALG_RS256
+                                    ? APPROOV_ALG_PS256 : APPROOV_ALG_RS256;
+
+            CHECKF(approov_key_verify(key, swapped, msg, strlen(msg), sig,
+                                      len) == APPROOV_BAD_SIGNATURE,
+                   "%s: verified as %s", name, approov_alg_name(swapped));
+        }
+        EVP_PKEY_free(pkey);
+    }
+}
+
 int main(void)
 {
     harness_begin();
@@ -389,5 +513,6 @@ int main(void)
     RUN(test_jwks_oct_pinned_key_length);
     RUN(test_jwks_oct_unpinned_key_length);
     RUN(test_equal_ct);
+    RUN(test_public_key_signatures);
     return harness_end();
 }
