@@ -96,10 +96,16 @@ close $conf;
 END { node_stop($node) if $node }
 ok t_cmp(node_start($node) ? 'runs' : 'not started', 'runs', 'the node starts');
 
-# An account token (mskid k1) and its signature over GET $path.
+# An account token (mskid k1) and its signature over GET $path.  HMAC is
+# deterministic: two calls in the same second over the same path would
+# give the same signature (a replay of the earlier one), so each token
+# carries a claim of its own.
+my $account_calls = 0;
 sub account_signed {
     my ($path) = @_;
-    my $token = run_tool('mint', '--secret', $SECRET{main}, '--claim', 'mskid=k1');
+    $account_calls++;
+    my $token = run_tool('mint', '--secret', $SECRET{main}, '--claim', 'mskid=k1',
+                         '--claim', "n=$account_calls");
     chomp $token;
     return ('Approov-Token' => $token,
             map { /^([\w-]+):\s*(.*)$/ ? ($1, $2) : () }
