@@ -56,6 +56,11 @@
 #   p1, p64    POST of a 1 KB / 64 KB body to /signed/, with Content-Digest
 #              (sha-256) covered by the install signature: the body is read,
 #              hashed and kept for the handler (twins plainp1, plainp64)
+#   acct       GET to /account/, ApproovMessageSigning Required with an
+#              ApproovAccountSigningSecret: a token with mskid (no ipk) and
+#              a valid account signature (hmac-sha256) over @method
+#              @target-uri approov-token (twin plainacct; its floor: HMAC-
+#              SHA256 of the signature base from prepared key states)
 #   rs256, es256, eddsa  Approov On with ApproovPublicKeyFile: a token
 #              signed RS256 (RSA 2048), ES256 (P-256) or EdDSA (Ed25519),
 #              repeated (the connection cache answers); ...new: the next of
@@ -66,7 +71,7 @@
 #              /approov/ (twin plainh2: the same to /plain/); rows h2es and
 #              plainh2es: the same with row es256's token (the stream cache
 #              saves a P-256 verify per stream)
-# --rows takes these names, and the groups sig (signed p1 p64), alg (the
+# --rows takes these names, and the groups sig (signed p1 p64 acct), alg (the
 # six token rows) and h2 (h2 h2es); the twins come along.  The summary
 # after the table is one Markdown table for all of them, with each crypto
 # row's floor measured in the same run by bench_floor (in-process OpenSSL,
@@ -226,6 +231,12 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
 sig_token=$("$here/approov-token" mint --secret "$secret" --exp-in 31536000 \
             --install-key "$tmp/install.pem") || die "approov-token mint failed"
 
+# Row acct: an account message-signing secret (32 random bytes) and a
+# token naming it by mskid, without ipk.
+acct_secret=$(head -c 32 /dev/urandom | base64 -w0)
+acct_token=$("$here/approov-token" mint --secret "$secret" --exp-in 31536000 \
+             --claim mskid=bench-msk) || die "approov-token mint (mskid) failed"
+
 # Rows rs256, es256, eddsa: a key pair each; the public half configured
 # for /<alg>/, one token (rows rs256...) and 64 (rows ...new) signed with
 # the private half, each with a kid naming its key.
@@ -293,8 +304,8 @@ free_port() {
 }
 
 mkdir -p "$tmp/htdocs/plain" "$tmp/htdocs/plainloc" "$tmp/htdocs/approov" "$tmp/htdocs/oidc" \
-    "$tmp/htdocs/signed"
-for d in plain plainloc approov oidc signed; do
+    "$tmp/htdocs/signed" "$tmp/htdocs/account"
+for d in plain plainloc approov oidc signed account; do
     printf 'Hello, world!\n' >"$tmp/htdocs/$d/hello.txt"
 done
 chmod -R a+rX "$tmp/htdocs"
@@ -364,6 +375,12 @@ ApproovBase64Secret $secret
     ApproovMessageSigning Required
     ApproovMessageSigningMaxAge 86400
 </Location>
+<Location /account/>
+    Approov On
+    ApproovMessageSigning Required
+    ApproovMessageSigningMaxAge 86400
+    ApproovAccountSigningSecret $acct_secret bench-msk
+</Location>
 <IfModule !mod_http2.c>
     LoadModule http2_module "$moddir/mod_http2.so"
 </IfModule>
@@ -394,6 +411,14 @@ for b in 1 64; do
     echo "Approov-Token: $sig_token" >>"$tmp/req/p$b"
     cp "$tmp/req/p$b" "$tmp/req/plainp$b"
 done
+# Row acct and its twin: the account signature of a GET to /account/.
+"$here/approov-token" sign-request --account-key "$acct_secret" --method GET \
+    --url "http://127.0.0.1:$port_a/account/hello.txt" \
+    --header "Approov-Token: $acct_token" >"$tmp/req/acct" \
+    || die "approov-token sign-request --account-key failed"
+grep -q '^Signature-Input: account=' "$tmp/req/acct" || die "no account signature"
+echo "Approov-Token: $acct_token" >>"$tmp/req/acct"
+cp "$tmp/req/acct" "$tmp/req/plainacct"
 for a in rs256 es256 eddsa; do
     echo "Approov-Token: $(cat "$tmp/alg/$a.one")" >"$tmp/req/$a"
     : >"$tmp/req/${a}new"
@@ -455,7 +480,7 @@ fi
 # ------------------------------------------------------------ the rows
 
 rows=(plain plaintok plainloc plainnew approov approovnew reject plainsig signed
-      plainp1 p1 plainp64 p64)
+      plainp1 p1 plainp64 p64 plainacct acct)
 for a in rs256 es256 eddsa; do rows+=("plain$a" "$a" "plain${a}new" "${a}new"); done
 rows+=(plainh2 h2 plainh2es h2es)
 [ "$openidc" = 1 ] && rows+=(openidc)
@@ -465,14 +490,14 @@ twin_of() {
         approov|plainloc|reject) echo plaintok ;;
         approovnew) echo plainnew ;;
         signed) echo plainsig ;;
-        p1|p64|rs256|rs256new|es256|es256new|eddsa|eddsanew|h2|h2es) echo "plain$1" ;;
+        p1|p64|acct|rs256|rs256new|es256|es256new|eddsa|eddsanew|h2|h2es) echo "plain$1" ;;
         *) echo plaintok ;;
     esac
 }
 if [ -n "$only_rows" ]; then
     only_rows=$(for r in $only_rows; do
         case $r in
-            sig) echo signed p1 p64 ;;
+            sig) echo signed p1 p64 acct ;;
             alg) echo rs256 rs256new es256 es256new eddsa eddsanew ;;
             h2) echo h2 h2es ;;
             *) echo "$r" ;;
@@ -501,10 +526,10 @@ row_url() {
         plainloc) echo "http://127.0.0.1:$port_a/plainloc/hello.txt" ;;
         plain*) echo "http://127.0.0.1:$port_a/plain/hello.txt" ;;
         signed|p1|p64) echo "http://127.0.0.1:$port_a/signed/hello.txt" ;;
+        acct) echo "http://127.0.0.1:$port_a/account/hello.txt" ;;
         rs256*|es256*|eddsa*) echo "http://127.0.0.1:$port_a/${1%new}/hello.txt" ;;
         h2) echo "http://127.0.0.1:$port_a/approov/hello.txt" ;;
         h2es) echo "http://127.0.0.1:$port_a/es256/hello.txt" ;;
-        plainloc) echo "http://127.0.0.1:$port_a/plainloc/hello.txt" ;;
         approov|approovnew|reject) echo "http://127.0.0.1:$port_a/approov/hello.txt" ;;
         openidc) echo "http://127.0.0.1:$port_b/oidc/hello.txt" ;;
     esac
@@ -566,7 +591,7 @@ lua_status() {   # row [token [body file]]
     [ -z "${2:-}" ] || args+=(-H "Approov-Token: $2")
     curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${args[@]}" "$(row_url "$1")"
 }
-for r in p1 p64 plainp1 plainp64 rs256 es256 eddsa plainrs256 plaines256 plaineddsa; do
+for r in p1 p64 acct plainp1 plainp64 plainacct rs256 es256 eddsa plainrs256 plaines256 plaineddsa; do
     check "$r" 200 "$(lua_status "$r")"
 done
 for a in rs256 es256 eddsa; do
@@ -579,6 +604,7 @@ for a in rs256 es256 eddsa; do
 done
 { printf y; tail -c +2 "$tmp/body1k"; } >"$tmp/body1k.changed"
 check "p1, one byte of the body changed" 401 "$(lua_status p1 "" "$tmp/body1k.changed")"
+check "acct, no signature" 401 "$(status_of "$(row_url acct)" "Approov-Token: $acct_token")"
 if command -v h2load >/dev/null; then
     for r in h2 plainh2 h2es plainh2es; do
         got=$(curl -s -o /dev/null -w '%{http_code} %{http_version}' --http2-prior-knowledge \
@@ -626,7 +652,7 @@ set_req() {   # row
         plainnew|approovnew) req=(-s "$tmp/rotate.lua" "$(row_url "$1")" -- "$tmp/tokens") ;;
         plainsig|signed) req=(-H "$(row_header "$1")" -H "Signature-Input: $sig_input"
                               -H "Signature: $sig_value" "$(row_url "$1")") ;;
-        *p1|*p64|*rs256*|*es256|*es256new|*eddsa*)
+        *p1|*p64|*acct|*rs256*|*es256|*es256new|*eddsa*)
             # shellcheck disable=SC2046
             req=(-s "$tmp/request.lua" "$(row_url "$1")" -- $(row_lua_args "$1")) ;;
     esac
@@ -880,13 +906,14 @@ perl -e '
     my %needs = (
         signed => ["p256-sig"], p1 => ["p256-sig", "sha256-1k"],
         p64 => ["p256-sig", "sha256-64k"], rs256new => ["rs256"],
-        es256new => ["es256"], eddsanew => ["eddsa"],
+        es256new => ["es256"], eddsanew => ["eddsa"], acct => ["hmac-sig"],
     );
     my %what = (
         approov => "HS256, repeated (cache)", approovnew => "HS256, new each request",
         reject => "HS256, bad signature (401)", signed => "install signature, GET",
         p1 => "install signature, POST 1 KB + Content-Digest",
         p64 => "install signature, POST 64 KB + Content-Digest",
+        acct => "account signature (hmac-sha256), GET",
         rs256 => "RS256, repeated (cache)", rs256new => "RS256, new each request",
         es256 => "ES256, repeated (cache)", es256new => "ES256, new each request",
         eddsa => "EdDSA, repeated (cache)", eddsanew => "EdDSA, new each request",

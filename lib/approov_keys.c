@@ -20,6 +20,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
@@ -106,6 +107,10 @@ struct approov_key {
      * only once made; NULL: not prepared, verify the slow way. */
     EVP_PKEY_CTX *vctx[APPROOV_ALG_COUNT];
     EVP_MD_CTX *ed_ctx;
+    /* ECDSA: the key as an EC_KEY, verified with ECDSA_do_verify() on
+     * r and s as the token carries them: no DER encoding for the provider
+     * to decode again, no context to duplicate. */
+    EC_KEY *ec;
 };
 
 const char *approov_alg_name(approov_alg_e alg)
@@ -322,6 +327,7 @@ static apr_status_t free_public_key(void *data)
         EVP_PKEY_CTX_free(key->vctx[i]);
     }
     EVP_MD_CTX_free(key->ed_ctx);
+    EC_KEY_free(key->ec);
     EVP_PKEY_free(key->pkey);
     for (i = 0; i < SHA_COUNT; i++) {
         EVP_MD_free(key->md[i]);
@@ -376,6 +382,12 @@ static void prepare_public_key(approov_key_t *key)
                 EVP_MD_CTX_free(ctx);
             }
             continue;
+        }
+        if (algs[alg].family == FAMILY_ECDSA) {
+            key->ec = EVP_PKEY_get1_EC_KEY(key->pkey);
+            if (key->ec) {
+                continue;
+            }
         }
         pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
         if (pctx && EVP_PKEY_verify_init(pctx) == 1
@@ -822,6 +834,33 @@ static int ecdsa_to_der(const unsigned char *sig, apr_size_t sig_len,
     return len;
 }
 
+/* An ECDSA signature as JOSE writes it (r||s, each half the length) over
+ * data, checked with the key's EC_KEY.  ECDSA_do_verify() refuses r or s
+ * outside [1, n-1]. */
+static int ecdsa_verify_rs(EC_KEY *ec, int digest_id, const char *data,
+                           apr_size_t len, const unsigned char *sig,
+                           apr_size_t sig_len)
+{
+    unsigned char dgst[SHA512_DIGEST_LENGTH];
+    apr_size_t dgst_len = digest(digest_id, data, len, dgst);
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(sig, (int)(sig_len / 2), NULL);
+    BIGNUM *s = BN_bin2bn(sig + sig_len / 2, (int)(sig_len / 2), NULL);
+    int ok = 0;
+
+    /* A refused signature leaves nothing on the thread's error queue. */
+    ERR_set_mark();
+    if (es && r && s && ECDSA_SIG_set0(es, r, s)) {
+        r = s = NULL;                       /* owned by es now */
+        ok = ECDSA_do_verify(dgst, (int)dgst_len, es, ec) == 1;
+    }
+    ERR_pop_to_mark();
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(es);
+    return ok;
+}
+
 approov_result_e approov_key_verify(const approov_key_t *key,
                                     approov_alg_e alg, const char *data,
                                     apr_size_t len, const unsigned char *sig,
@@ -855,6 +894,11 @@ approov_result_e approov_key_verify(const approov_key_t *key,
 
         if (sig_len != (apr_size_t)info->size) {
             return APPROOV_MALFORMED;
+        }
+        if (key->ec) {
+            return ecdsa_verify_rs(key->ec, info->digest, data, len, sig,
+                                   sig_len) ? APPROOV_VALID
+                                            : APPROOV_BAD_SIGNATURE;
         }
         if ((der_len = ecdsa_to_der(sig, sig_len, &der)) <= 0) {
             return APPROOV_BAD_SIGNATURE;

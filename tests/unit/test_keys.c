@@ -375,7 +375,9 @@ static void test_equal_ct(void)
 /* ------------------------------------------------------------------ */
 /* public-key signatures                                               */
 
+#include <openssl/bn.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
@@ -496,6 +498,120 @@ static void test_public_key_signatures(void)
     }
 }
 
+/* ECDSA signatures are checked on r and s as the token carries them
+ * (r||s): r or s of 0 or at least the group order is refused, and leaves
+ * nothing on OpenSSL's error queue; the other s of the pair (n - s), which
+ * is as valid an ECDSA signature, verifies as it does by EVP; a signature
+ * by another key, or of the wrong length, does not. */
+static void test_ecdsa_signature_edges(void)
+{
+    static const char *curves[] = { "P-256", "P-384", "P-521" };
+    static const approov_alg_e ec_algs[] = { APPROOV_ALG_ES256,
+                                             APPROOV_ALG_ES384,
+                                             APPROOV_ALG_ES512 };
+    static const int coords[] = { 32, 48, 66 };
+    const char *msg = "eyJhbGciOiJFUzI1NiJ9.eyJleHAiOjF9";
+    size_t i;
+
+    for (i = 0; i < 3; i++) {
+        const char *name = approov_alg_name(ec_algs[i]);
+        const EVP_MD *md = i == 0 ? EVP_sha256()
+                           : i == 1 ? EVP_sha384() : EVP_sha512();
+        int coord = coords[i];
+        EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[i]);
+        EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[i]);
+        BIO *bio = BIO_new(BIO_s_mem());
+        approov_key_t *key = NULL;
+        unsigned char sig[200], bad[200];
+        BIGNUM *order = NULL, *s = NULL;
+        EC_GROUP *group = EC_GROUP_new_by_curve_name(
+            i == 0 ? NID_X9_62_prime256v1
+            : i == 1 ? NID_secp384r1 : NID_secp521r1);
+        char *pem;
+        long pem_len;
+        apr_size_t len;
+
+        PEM_write_bio_PUBKEY(bio, pkey);
+        pem_len = BIO_get_mem_data(bio, &pem);
+        CHECKF(approov_key_from_pem(pool, pem, (apr_size_t)pem_len, &key)
+               == NULL && key, "%s: key", name);
+        BIO_free(bio);
+        if (!key || !group) {
+            EVP_PKEY_free(pkey);
+            EVP_PKEY_free(other);
+            EC_GROUP_free(group);
+            continue;
+        }
+        len = sign_jose(pkey, md, 0, coord, msg, sig);
+        CHECKF(approov_key_verify(key, ec_algs[i], msg, strlen(msg), sig, len)
+               == APPROOV_VALID, "%s: valid", name);
+
+        /* r = 0, s = 0, r = n, s = n: refused, error queue untouched. */
+        order = BN_dup(EC_GROUP_get0_order(group));
+        ERR_clear_error();
+        memcpy(bad, sig, len);
+        memset(bad, 0, (size_t)coord);
+        CHECKF(approov_key_verify(key, ec_algs[i], msg, strlen(msg), bad, len)
+               == APPROOV_BAD_SIGNATURE, "%s: r = 0", name);
+        memcpy(bad, sig, len);
+        memset(bad + coord, 0, (size_t)coord);
+        CHECKF(approov_key_verify(key, ec_algs[i], msg, strlen(msg), bad, len)
+               == APPROOV_BAD_SIGNATURE, "%s: s = 0", name);
+        memcpy(bad, sig, len);
+        BN_bn2binpad(order, bad, coord);
+        CHECKF(approov_key_verify(key, ec_algs[i], msg, strlen(msg), bad, len)
+               == APPROOV_BAD_SIGNATURE, "%s: r = n", name);
+        memcpy(bad, sig, len);
+        BN_bn2binpad(order, bad + coord, coord);
+        CHECKF(approov_key_verify(key, ec_algs[i], msg, strlen(msg), bad, len)
+               == APPROOV_BAD_SIGNATURE, "%s: s = n", name);
+        memset(bad, 0xff, len);
+        CHECKF(approov_key_verify(key, ec_algs[i], msg, strlen(msg), bad, len)
+               == APPROOV_BAD_SIGNATURE, "%s: all ones", name);
+        CHECKF(ERR_peek_error() == 0, "%s: error queue left empty", name);
+
+        /* n - s: the same verdict as OpenSSL's EVP verify of its DER. */
+        s = BN_bin2bn(sig + coord, coord, NULL);
+        BN_sub(s, order, s);
+        memcpy(bad, sig, len);
+        BN_bn2binpad(s, bad + coord, coord);
+        {
+            ECDSA_SIG *es = ECDSA_SIG_new();
+            unsigned char *der = NULL;
+            int der_len, evp;
+            EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+            ECDSA_SIG_set0(es, BN_bin2bn(bad, coord, NULL),
+                           BN_bin2bn(bad + coord, coord, NULL));
+            der_len = i2d_ECDSA_SIG(es, &der);
+            evp = EVP_DigestVerifyInit(ctx, NULL, md, NULL, pkey) == 1
+                  && EVP_DigestVerify(ctx, der, (size_t)der_len,
+                                      (const unsigned char *)msg,
+                                      strlen(msg)) == 1;
+            CHECKF(evp == 1, "%s: OpenSSL takes n - s", name);
+            CHECKF((approov_key_verify(key, ec_algs[i], msg, strlen(msg), bad,
+                                       len) == APPROOV_VALID) == evp,
+                   "%s: n - s as OpenSSL judges it", name);
+            EVP_MD_CTX_free(ctx);
+            OPENSSL_free(der);
+            ECDSA_SIG_free(es);
+        }
+
+        /* Another key's signature, and a signature one byte short. */
+        len = sign_jose(other, md, 0, coord, msg, bad);
+        CHECKF(approov_key_verify(key, ec_algs[i], msg, strlen(msg), bad, len)
+               == APPROOV_BAD_SIGNATURE, "%s: another key's", name);
+        CHECKF(approov_key_verify(key, ec_algs[i], msg, strlen(msg), sig,
+                                  len - 1) == APPROOV_MALFORMED,
+               "%s: one byte short", name);
+        BN_free(order);
+        BN_free(s);
+        EC_GROUP_free(group);
+        EVP_PKEY_free(pkey);
+        EVP_PKEY_free(other);
+    }
+}
+
 int main(void)
 {
     harness_begin();
@@ -514,5 +630,6 @@ int main(void)
     RUN(test_jwks_oct_unpinned_key_length);
     RUN(test_equal_ct);
     RUN(test_public_key_signatures);
+    RUN(test_ecdsa_signature_edges);
     return harness_end();
 }
