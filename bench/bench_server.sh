@@ -17,7 +17,10 @@
 # Options: --rounds N, --duration S (per cell), --conns "32 256 1024",
 # --rows "plain plaintok approov" (a subset of the rows below, by these
 # names, for a longer run of fewer rows; plain is always measured),
-# --long-requests N (1000000), --long-seconds S (600), --module PATH (a
+# --long-requests N (1000000), --long-seconds S (600), --long-chunk S (10:
+# the length of each wrk run of the long run; wrk opens its connections
+# again for each), --long-conf 'DIRECTIVE' (added to server A's config,
+# e.g. MaxMemFree 64), --module PATH (a
 # built mod_approov.so instead of building one), --no-openidc, --keep (keep
 # the temp ServerRoot), -h.
 #
@@ -93,6 +96,8 @@ long_requests=1000000
 long_seconds=600
 long_conns=256
 long_row=approov
+long_chunk=10
+long_conf=
 module=
 only_rows=
 openidc=1
@@ -115,6 +120,8 @@ while [ $# -gt 0 ]; do
         --long-requests) long_requests=$2; shift ;;
         --long-seconds) long_seconds=$2; shift ;;
         --long-row) long_row=$2; shift ;;
+        --long-chunk) long_chunk=$2; shift ;;
+        --long-conf) long_conf=$2; shift ;;
         --module) module=$2; shift ;;
         --no-openidc) openidc=0 ;;
         --keep) keep=1 ;;
@@ -123,7 +130,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-for v in "$rounds" "$duration" "$long_requests" "$long_seconds"; do
+for v in "$rounds" "$duration" "$long_requests" "$long_seconds" "$long_chunk"; do
     case $v in ''|*[!0-9]*|0) echo "bench_server.sh: bad number '$v'" >&2; exit 2 ;; esac
 done
 
@@ -386,6 +393,7 @@ ApproovBase64Secret $secret
 </IfModule>
 Protocols h2c http/1.1
 H2MaxSessionStreams 128
+$([ "$long" = 0 ] || printf '%s\n' "$long_conf")
 EOF
     for a in rs256 es256 eddsa; do
         mkdir -p "$tmp/htdocs/$a"
@@ -1004,10 +1012,10 @@ rss_children() {   # parent pid: "pid:kB ..." and the sum
 }
 
 if [ "$long" = 1 ]; then
-    # wrk has no request count: run it in chunks of at most 10 s until
+    # wrk has no request count: run it in chunks of at most --long-chunk seconds until
     # long_requests are done or long_seconds have passed.
     echo
-    echo "## RSS of server A's children over a long run of row $long_row, $long_conns connections"
+    echo "## RSS of server A's children over a long run of row $long_row, $long_conns connections, wrk runs of ${long_chunk} s${long_conf:+, with $long_conf}"
     echo
     echo "- before:  $(rss_children "$pid_a")"
     children_before=$(ps -o pid= --ppid "$pid_a" | sort | tr -d ' \n')
@@ -1016,7 +1024,7 @@ if [ "$long" = 1 ]; then
     while [ "$total" -lt "$long_requests" ]; do
         left=$((long_seconds - ($(date +%s) - t0)))
         [ "$left" -gt 0 ] || { echo "- stopped by the time limit (${long_seconds}s)"; break; }
-        [ "$left" -lt 10 ] || left=10
+        [ "$left" -lt "$long_chunk" ] || left=$long_chunk
         set_req "$long_row"
         out=$(timeout $((left + 30)) wrk -t "$threads" -c "$long_conns" -d "${left}s" \
               --timeout 10s "${req[@]}" 2>&1) \
