@@ -533,10 +533,14 @@ static approov_sig_result_e component_value(apr_pool_t *p,
                                             apr_array_header_t **pairs,
                                             const char **value)
 {
-    const char *scheme = req->scheme ? lowercase(p, req->scheme) : NULL;
+    const char *scheme = NULL;
     const char *v = NULL;
     approov_sig_result_e rv;
 
+    /* Only the URI's components need the scheme, lowercased. */
+    if (req->scheme && kind != K_FIELD && kind != K_METHOD) {
+        scheme = lowercase(p, req->scheme);
+    }
     switch (kind) {
     case K_FIELD:
         /* Already the combined value: trimming it again would drop the
@@ -1135,7 +1139,7 @@ approov_sig_result_e approov_msgsig_verify_account(
         return rv;
     }
     return approov_msgsig_verify_hmac(key, out->signature_base,
-                                      strlen(out->signature_base),
+                                      out->signature_base_len,
                                       out->signature, out->signature_len);
 }
 

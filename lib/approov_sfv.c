@@ -788,16 +788,29 @@ static void ser_bare(out_t *o, const approov_sfv_bare_t *b)
             return;
         }
         out_chr(o, '"');
-        for (i = 0; i < b->len; i++) {
-            unsigned char c = (unsigned char)b->string[i];
+        /* Runs of characters that need no escape are copied whole: the
+         * component names of every signature base go through here. */
+        for (i = 0; i < b->len;) {
+            apr_size_t run = i;
+            unsigned char c;
+
+            while (run < b->len
+                   && (c = (unsigned char)b->string[run]) >= 0x20 && c < 0x7F
+                   && c != '"' && c != '\\') {
+                run++;
+            }
+            out_mem(o, b->string + i, run - i);
+            if (run == b->len) {
+                break;
+            }
+            c = (unsigned char)b->string[run];
             if (c < 0x20 || c >= 0x7F) {
                 o->failed = 1;
                 return;
             }
-            if (c == '"' || c == '\\') {
-                out_chr(o, '\\');
-            }
+            out_chr(o, '\\');
             out_chr(o, (char)c);
+            i = run + 1;
         }
         out_chr(o, '"');
         return;

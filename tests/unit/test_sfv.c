@@ -627,6 +627,48 @@ static void test_sfv_bounds(void)
     CHECK_STR(approov_sfv_status_name((approov_sfv_status_e)99), "unknown");
 }
 
+/* Serializing a String built by hand (not parsed): runs without escapes are
+ * copied whole, '"' and '\\' escaped wherever they fall, and a control or
+ * non-ASCII byte anywhere refuses the whole item. */
+static void test_sfv_serialize_strings(void)
+{
+    static const struct {
+        const char *in;
+        const char *out;            /* NULL: refused */
+    } cases[] = {
+        { "", "\"\"" },
+        { "@target-uri", "\"@target-uri\"" },
+        { "\"", "\"\\\"\"" },
+        { "\\", "\"\\\\\"" },
+        { "a\"b\\c", "\"a\\\"b\\\\c\"" },
+        { "\"\"x\\", "\"\\\"\\\"x\\\\\"" },
+        { "ab\x1f", NULL },
+        { "\x7f", NULL },
+        { "a\"\x01", NULL },
+        { "tab\there", NULL },
+        { "caf\xc3\xa9", NULL },
+    };
+    approov_sfv_bare_t b;
+    approov_sfv_params_t none = { 0, 0, NULL };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got;
+
+        memset(&b, 0, sizeof(b));
+        b.type = APPROOV_SFV_STRING;
+        b.string = cases[i].in;
+        b.len = strlen(cases[i].in);
+        got = approov_sfv_serialize_item(pool, &b, &none);
+        if (cases[i].out) {
+            CHECK_STR(got, cases[i].out);
+        }
+        else {
+            CHECK(got == NULL);
+        }
+    }
+}
+
 int main(void)
 {
     harness_begin();
@@ -634,5 +676,6 @@ int main(void)
     RUN(test_sfv_whitespace_and_structure);
     RUN(test_sfv_bare_items);
     RUN(test_sfv_bounds);
+    RUN(test_sfv_serialize_strings);
     return harness_end();
 }
