@@ -33,6 +33,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+me=bench_replay
+# shellcheck source=bench/common.sh
+. "$here/common.sh"   # free_port
 top=$(cd "$here/.." && pwd)
 
 rounds=5
@@ -84,32 +87,10 @@ trap 'exit 130' INT TERM
 
 # The module, built like the real one, from a copy of the sources.
 if [ -z "$module" ]; then
-    core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/sources.mk")
-    glue=$(cd "$top" && echo mod_approov*.c)
-    mkdir -p "$tmp/build/lib"
-    for f in $glue $core; do cp "$top/$f" "$tmp/build/$f"; done
-    cp "$top"/*.h "$tmp/build/"
-    cp "$top"/lib/*.h "$tmp/build/lib/"
-    (cd "$tmp/build" && apxs -c -Wc,-std=c99 -Wc,-O2 -I/usr/include/cjson -Ilib \
-        -o mod_approov.la $glue $core -lcjson -lcrypto) \
-        >"$tmp/build/build.log" 2>&1 || { cat "$tmp/build/build.log" >&2; die "module build failed"; }
-    module=$tmp/build/.libs/mod_approov.so
+    module=$(bench_build_module "$top")
 fi
 [ -f "$module" ] || die "no module at $module"
 
-free_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 20000))
-        if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] \
-           && ! grep -qx "$p" "$tmp/ports" 2>/dev/null; then
-            echo "$p" >>"$tmp/ports"
-            echo "$p"
-            return
-        fi
-    done
-    die "no free port"
-}
 
 # Redis, without persistence, as the fleet's cache.
 port_redis=$(free_port)

@@ -84,6 +84,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+me=bench_server.sh
+# shellcheck source=bench/common.sh
+. "$here/common.sh"   # free_port
 top=$(cd "$here/.." && pwd)
 
 rounds=7
@@ -195,18 +198,7 @@ fi
 
 # The module, built like the real one, from a copy of the sources.
 if [ -z "$module" ]; then
-    # The core sources as sources.mk lists them.
-    core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/sources.mk")
-    mkdir "$tmp/build"
-    glue=$(cd "$top" && echo mod_approov*.c)
-    mkdir "$tmp/build/lib"
-    for f in $glue $core; do cp "$top/$f" "$tmp/build/$f"; done
-    cp "$top"/*.h "$tmp/build/"
-    cp "$top"/lib/*.h "$tmp/build/lib/"
-    (cd "$tmp/build" && apxs -c -Wc,-std=c99 -Wc,-O2 -I/usr/include/cjson -Ilib \
-        -o mod_approov.la $glue $core -lcjson -lcrypto -lcurl) \
-        >"$tmp/build/build.log" 2>&1 || { cat "$tmp/build/build.log" >&2; die "module build failed"; }
-    module=$tmp/build/.libs/mod_approov.so
+    module=$(bench_build_module "$top")
 fi
 [ -f "$module" ] || die "no module at $module"
 
@@ -296,19 +288,6 @@ function request()
 end
 EOF
 
-free_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 20000))
-        if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] \
-           && ! grep -qx "$p" "$tmp/ports" 2>/dev/null; then
-            echo "$p" >>"$tmp/ports"
-            echo "$p"
-            return
-        fi
-    done
-    die "no free port"
-}
 
 mkdir -p "$tmp/htdocs/plain" "$tmp/htdocs/plainloc" "$tmp/htdocs/approov" "$tmp/htdocs/oidc" \
     "$tmp/htdocs/signed" "$tmp/htdocs/account"
@@ -371,22 +350,9 @@ mkdir -p "$tmp/run-a" "$tmp/run-b"
     cat <<EOF
 LoadModule approov_module "$module"
 ApproovBase64Secret $secret
-<Location /approov/>
-    Approov On
-</Location>
+$(bench_locations "$acct_secret" bench-msk)
 <Location /plainloc/>
     Approov Off
-</Location>
-<Location /signed/>
-    Approov On
-    ApproovMessageSigning Required
-    ApproovMessageSigningMaxAge 86400
-</Location>
-<Location /account/>
-    Approov On
-    ApproovMessageSigning Required
-    ApproovMessageSigningMaxAge 86400
-    ApproovAccountSigningSecret $acct_secret bench-msk
 </Location>
 <IfModule !mod_http2.c>
     LoadModule http2_module "$moddir/mod_http2.so"

@@ -40,37 +40,23 @@ if [ "${1:-}" = --module ]; then module=$2; shift 2; fi
 n=${1:-2000}
 case $n in ''|*[!0-9]*|0) echo "callgrind_server.sh: bad count '$n'" >&2; exit 2 ;; esac
 
-for tool in valgrind callgrind_annotate apxs curl bc ss; do
-    command -v "$tool" >/dev/null || { echo "callgrind_server.sh: $tool is missing" >&2; exit 1; }
-done
-httpd=$(command -v apache2 || echo /usr/sbin/apache2)
-moddir=$(apxs -q LIBEXECDIR)
-
+me=callgrind_server.sh
 tmp=$(mktemp -d /tmp/approov-cgserver.XXXXXX)
-chmod 755 "$tmp"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 vg_pid=
 cleanup() {
-    if [ -n "$vg_pid" ] && kill -0 "$vg_pid" 2>/dev/null; then
-        kill -TERM "$vg_pid" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$vg_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$vg_pid" 2>/dev/null || true
-    fi
+    bench_stop "$vg_pid" 10
     [ "${KEEP:-0}" = 1 ] && echo "kept $tmp" >&2 || rm -rf "$tmp"
 }
 trap cleanup EXIT
+chmod 755 "$tmp"
+bench_need valgrind callgrind_annotate apxs curl bc ss
+httpd=$(command -v apache2 || echo /usr/sbin/apache2)
+moddir=$(apxs -q LIBEXECDIR)
 
 if [ -z "$module" ]; then
-    core=$(sed -n 's/^CORE_SRCS *= *//p' "$top/sources.mk")
-    mkdir "$tmp/build"
-    glue=$(cd "$top" && echo mod_approov*.c)
-    mkdir "$tmp/build/lib"
-    for f in $glue $core; do cp "$top/$f" "$tmp/build/$f"; done
-    cp "$top"/*.h "$tmp/build/"
-    cp "$top"/lib/*.h "$tmp/build/lib/"
-    (cd "$tmp/build" && apxs -c -Wc,-std=c99 -Wc,-O2 -I/usr/include/cjson -Ilib \
-        -o mod_approov.la $glue $core -lcjson -lcrypto -lcurl) >"$tmp/build.log" 2>&1 \
-        || { cat "$tmp/build.log" >&2; exit 1; }
-    module=$tmp/build/.libs/mod_approov.so
+    module=$(bench_build_module "$top")
 fi
 
 make -s -C "$here" bench_verify >&2
@@ -78,12 +64,7 @@ make -s -C "$here" bench_verify >&2
 mapfile -t tokens < <("$here/bench_verify" --mint-set 64)
 secret='h+CX0tOzdAAR9l15bWAqvq7w9olk66daIH+Xk+IAHhVVHszjDzeGobzNnqyRze3lw/WVyWrc2gZfh3XXfBOmww=='
 
-port=
-for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 20000))
-    if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]; then port=$p; break; fi
-done
-[ -n "$port" ] || { echo "callgrind_server.sh: no free port" >&2; exit 1; }
+port=$(free_port)
 
 mkdir -p "$tmp/htdocs/plain" "$tmp/htdocs/approov" "$tmp/htdocs/signed" "$tmp/run"
 for d in plain approov signed; do printf 'Hello, world!\n' >"$tmp/htdocs/$d/hello.txt"; done
@@ -114,14 +95,7 @@ DocumentRoot "$tmp/htdocs"
     Require all granted
 </Directory>
 ApproovBase64Secret $secret
-<Location /approov/>
-    Approov On
-</Location>
-<Location /signed/>
-    Approov On
-    ApproovMessageSigning Required
-    ApproovMessageSigningMaxAge 86400
-</Location>
+$(bench_locations)
 EOF
 # Rows plain+sig and signed: a token with an install key's public half in
 # ipk and that key's signature of the request (as bench_server.sh row e).

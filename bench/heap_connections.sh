@@ -31,36 +31,27 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-module=$top/.libs/mod_approov.so
-if [ "${1:-}" = --module ]; then module=$2; shift 2; fi
-n=${1:-150}
-case $n in ''|*[!0-9]*|0) echo "heap_connections.sh: bad count '$n'" >&2; exit 2 ;; esac
-[ -f "$module" ] || { echo "heap_connections.sh: no $module (run make)" >&2; exit 1; }
-for tool in valgrind vgdb curl h2load openssl ss setpriv; do
-    command -v "$tool" >/dev/null || { echo "heap_connections.sh: $tool is missing" >&2; exit 1; }
-done
-httpd=$(command -v apache2 || echo /usr/sbin/apache2)
-moddir=$(apxs -q LIBEXECDIR)
-
+me=heap_connections.sh
 tmp=$(mktemp -d /tmp/approov-heap.XXXXXX)
-chmod 755 "$tmp"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 vg_pid=
 cleanup() {
-    if [ -n "$vg_pid" ] && kill -0 "$vg_pid" 2>/dev/null; then
-        kill -TERM "$vg_pid" 2>/dev/null || true
-        for _ in $(seq 1 300); do kill -0 "$vg_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$vg_pid" 2>/dev/null || true
-    fi
+    bench_stop "$vg_pid" 30
     [ "${KEEP:-0}" = 1 ] && echo "kept $tmp" >&2 || rm -rf "$tmp"
 }
 trap cleanup EXIT
+chmod 755 "$tmp"
 
-port=
-for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 20000))
-    if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]; then port=$p; break; fi
-done
-[ -n "$port" ] || { echo "heap_connections.sh: no free port" >&2; exit 1; }
+module=$top/.libs/mod_approov.so
+if [ "${1:-}" = --module ]; then module=$2; shift 2; fi
+n=${1:-150}
+case $n in ''|*[!0-9]*|0) bench_die "bad count '$n'" ;; esac
+[ -f "$module" ] || bench_die "no $module (run make)"
+bench_need valgrind vgdb curl h2load openssl ss setpriv apxs
+httpd=$(command -v apache2 || echo /usr/sbin/apache2)
+moddir=$(apxs -q LIBEXECDIR)
+port=$(free_port)
 
 secret=$(head -c 64 /dev/urandom | base64 -w0)
 acct_secret=$(head -c 32 /dev/urandom | base64 -w0)
@@ -98,20 +89,7 @@ DocumentRoot "$tmp/htdocs"
     Require all granted
 </Directory>
 ApproovBase64Secret $secret
-<Location /approov/>
-    Approov On
-</Location>
-<Location /signed/>
-    Approov On
-    ApproovMessageSigning Required
-    ApproovMessageSigningMaxAge 86400
-</Location>
-<Location /account/>
-    Approov On
-    ApproovMessageSigning Required
-    ApproovMessageSigningMaxAge 86400
-    ApproovAccountSigningSecret $acct_secret heap-msk
-</Location>
+$(bench_locations "$acct_secret" heap-msk)
 EOF
 "$httpd" -t -f "$tmp/httpd.conf" >/dev/null 2>&1 || { "$httpd" -t -f "$tmp/httpd.conf"; exit 1; }
 
@@ -194,8 +172,7 @@ done
 set -- $heaps
 [ "$1" = "$2" ] && [ "$2" = "$3" ] || fail="$fail heap-grew"
 
-kill -TERM "$vg_pid"
-for _ in $(seq 1 600); do kill -0 "$vg_pid" 2>/dev/null || break; sleep 0.1; done
+bench_stop "$vg_pid" 60
 errors=$(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$tmp/run/vg.log" | tail -1)
 echo
 echo "memcheck at exit: $(grep -E 'total heap usage' "$tmp/run/vg.log" | sed 's/^==[0-9]*== *//'); errors: ${errors:-none reported}"
