@@ -66,34 +66,9 @@ secret='h+CX0tOzdAAR9l15bWAqvq7w9olk66daIH+Xk+IAHhVVHszjDzeGobzNnqyRze3lw/WVyWrc
 
 port=$(free_port)
 
-mkdir -p "$tmp/htdocs/plain" "$tmp/htdocs/approov" "$tmp/htdocs/signed" "$tmp/run"
-for d in plain approov signed; do printf 'Hello, world!\n' >"$tmp/htdocs/$d/hello.txt"; done
-chmod -R a+rX "$tmp"
-# As root, httpd would switch to another user and could no longer write
-# the callgrind output: run it as nobody from the start.
-chmod 1777 "$tmp/run"
-as_user=()
-[ "$(id -u)" = 0 ] && as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
-cat >"$tmp/httpd.conf" <<EOF
-ServerRoot "$tmp"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile "$tmp/run/httpd.pid"
-DefaultRuntimeDir "$tmp/run"
-ErrorLog "$tmp/run/error.log"
+bench_one_process_server "$port" "$module" plain approov signed >"$tmp/httpd.conf"
+cat >>"$tmp/httpd.conf" <<EOF
 LogLevel warn
-LoadModule mpm_event_module "$moddir/mod_mpm_event.so"
-LoadModule authz_core_module "$moddir/mod_authz_core.so"
-LoadModule approov_module "$module"
-KeepAlive On
-MaxKeepAliveRequests 0
-EnableMMAP Off
-EnableSendfile Off
-DocumentRoot "$tmp/htdocs"
-<Directory />
-    AllowOverride None
-    Require all granted
-</Directory>
 ApproovBase64Secret $secret
 $(bench_locations)
 EOF

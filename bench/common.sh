@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2154
+# shellcheck shell=bash disable=SC2154,SC2034
 # bench/common.sh: what the benchmark scripts share, sourced by them (not
 # run).  Each script sets, before it calls these:
 #   me    its name, for messages
@@ -82,4 +82,45 @@ bench_build_module() {   # top-of-the-tree
         >"$tmp/build/build.log" 2>&1 \
         || { cat "$tmp/build/build.log" >&2; bench_die "module build failed"; }
     echo "$tmp/build/.libs/mod_approov.so"
+}
+
+# An httpd for valgrind (-X, one process) under $tmp: a hello.txt in each
+# named folder of the document root, $tmp/run for what it writes, and the
+# head of its config (port, module, keep-alive without limit, no mmap or
+# sendfile) on stdout.  As root, httpd would switch to another user and could
+# no longer write valgrind's output nor open vgdb's FIFOs: such a script runs
+# it as nobody from the start, with "${as_user[@]}" set here.
+as_user=()
+bench_one_process_server() {   # port module folder...
+    local port=$1 module=$2 d
+    shift 2
+    for d in "$@"; do
+        mkdir -p "$tmp/htdocs/$d"
+        printf 'Hello, world!\n' >"$tmp/htdocs/$d/hello.txt"
+    done
+    mkdir -p "$tmp/run"
+    chmod -R a+rX "$tmp"
+    chmod 1777 "$tmp/run"
+    as_user=()
+    [ "$(id -u)" != 0 ] || as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+    cat <<EOF
+ServerRoot "$tmp"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$tmp/run/httpd.pid"
+DefaultRuntimeDir "$tmp/run"
+ErrorLog "$tmp/run/error.log"
+LoadModule mpm_event_module "$moddir/mod_mpm_event.so"
+LoadModule authz_core_module "$moddir/mod_authz_core.so"
+LoadModule approov_module "$module"
+KeepAlive On
+MaxKeepAliveRequests 0
+EnableMMAP Off
+EnableSendfile Off
+DocumentRoot "$tmp/htdocs"
+<Directory />
+    AllowOverride None
+    Require all granted
+</Directory>
+EOF
 }

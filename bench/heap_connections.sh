@@ -55,39 +55,14 @@ port=$(free_port)
 
 secret=$(head -c 64 /dev/urandom | base64 -w0)
 acct_secret=$(head -c 32 /dev/urandom | base64 -w0)
-mkdir -p "$tmp/htdocs/approov" "$tmp/htdocs/signed" "$tmp/htdocs/account" "$tmp/run"
-for d in approov signed account; do printf 'Hello, world!\n' >"$tmp/htdocs/$d/hello.txt"; done
-chmod -R a+rX "$tmp"
-# As root, httpd would switch to another user, and vgdb (as root) could not
-# open the gdbserver's FIFOs: run it as nobody from the start.
-chmod 1777 "$tmp/run"
-as_user=()
-[ "$(id -u)" = 0 ] && as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
-cat >"$tmp/httpd.conf" <<EOF
-ServerRoot "$tmp"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile "$tmp/run/httpd.pid"
-DefaultRuntimeDir "$tmp/run"
-ErrorLog "$tmp/run/error.log"
+bench_one_process_server "$port" "$module" approov signed account >"$tmp/httpd.conf"
+cat >>"$tmp/httpd.conf" <<EOF
 LogLevel warn approov:info
-LoadModule mpm_event_module "$moddir/mod_mpm_event.so"
-LoadModule authz_core_module "$moddir/mod_authz_core.so"
 LoadModule http2_module "$moddir/mod_http2.so"
-LoadModule approov_module "$module"
 ThreadsPerChild 8
 ThreadLimit 8
 MaxRequestWorkers 8
-KeepAlive On
-MaxKeepAliveRequests 0
-EnableMMAP Off
-EnableSendfile Off
 Protocols h2c http/1.1
-DocumentRoot "$tmp/htdocs"
-<Directory />
-    AllowOverride None
-    Require all granted
-</Directory>
 ApproovBase64Secret $secret
 $(bench_locations "$acct_secret" heap-msk)
 EOF
