@@ -13,40 +13,21 @@ use lib "$FindBin::Bin/lib";
 
 use Apache::Test;
 use Apache::TestUtil;
-use File::Temp qw(tempdir);
-use ApproovReplay qw(start_cache stop_cache redis_dbsize redis_command
-                     replay_key node node_start
-                     node_stop node_graceful signed send_to high_s_twin
-                     cache_lines counters);
+use ApproovReplay qw(fleet once_across_the_fleet start_cache stop_cache
+                     redis_dbsize redis_command replay_key node_graceful
+                     signed send_to high_s_twin cache_lines counters);
 
 my $tool = $ENV{APPROOV_TEST_TOOL};
 plan tests => 33, need { 'tools/approov-token (APPROOV_TEST_TOOL)'
                          => $tool && -x $tool };
 
-my $dir = tempdir('approov-replay-redis-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my $redis = start_cache('redis', $dir);
-my $spec = "redis:127.0.0.1:$redis->{port}";
-my $a = node($dir, 'node-a', $spec);
-my $b = node($dir, 'node-b', $spec);
-END {
-    # Whatever happened above: stop what this test started, by pid file
-    # and pid.
-    node_stop($_) for grep { defined } $a, $b;
-    stop_cache($redis);
-}
-ok t_cmp(node_start($a) && node_start($b) ? 'both run' : 'not started',
+# Stopped by ApproovReplay at exit, whatever happens here.
+my $fleet = fleet('redis');
+my ($a, $b, $dir, $redis) = @$fleet{qw(a b dir cache)};
+ok t_cmp($fleet->{up} ? 'both run' : 'not started',
          'both run', 'two nodes start with one redis as their replay cache');
 
-my %sig = signed('/replay/ok.txt');
-ok t_cmp(send_to($a, '/replay/ok.txt', %sig), '200 valid',
-         'a signed request is accepted on node A');
-ok t_cmp(send_to($b, '/replay/ok.txt', %sig), '401 sig_replayed',
-         'the same request is refused on node B');
-ok t_cmp(send_to($a, '/replay/ok.txt', %sig), '401 sig_replayed',
-         'and on node A again');
-ok t_cmp(send_to($b, '/replay/ok.txt', high_s_twin(%sig)), '401 sig_replayed',
-         'its high-s twin (r, n - s) is refused too');
-
+my %sig = once_across_the_fleet($fleet, '/replay/ok.txt');
 my %other = signed('/replay/ok.txt', token => $sig{'Approov-Token'});
 ok t_cmp(send_to($b, '/replay/ok.txt', %other), '200 valid',
          'another signature by the same key, of the same request, passes');
@@ -150,7 +131,7 @@ for my $node ($a, $b) {
 # Redis back (on the same port, empty): each node uses it again once its
 # connections are retried (apr_redis tries a dead server again after a few
 # seconds, and a child's pooled connection fails once first).
-$redis = start_cache('redis', $dir, $redis->{port});
+$redis = $fleet->{cache} = start_cache('redis', $dir, $redis->{port});
 my ($first, $second) = ('', '');
 for (1 .. 80) {
     my %back = signed('/replay/ok.txt');

@@ -19,6 +19,7 @@ use Apache::Test ();
 use Apache::TestUtil ();
 use Exporter qw(import);
 use Digest::SHA ();
+use File::Temp ();
 use IO::Socket::INET ();
 use JSON::PP ();
 use Math::BigInt ();
@@ -30,7 +31,7 @@ use ApproovTest qw(free_port httpd_conf start_httpd stop_httpd run_httpd
                    run_tool install_token read_file);
 
 our @EXPORT_OK = qw(start_cache stop_cache cache_up redis_dbsize redis_command
-                    replay_key node
+                    replay_key node fleet once_across_the_fleet
                     node_start node_stop node_graceful signed send_to
                     high_s_twin cache_lines counters $HOST);
 
@@ -234,6 +235,52 @@ SCOPE
 
 sub node_start { return start_httpd($_[0]{conf}) }
 sub node_stop { return stop_httpd($_[0]{conf}) }
+
+# Two nodes of one fleet sharing a cache server of $kind ('redis',
+# 'memcache') started here, in a temp dir of their own: { dir, cache, a, b,
+# up } (up: both nodes started).  Whatever happens in the test, this module
+# stops them at exit: the nodes, and the cache the hash then holds (a test
+# that starts the cache again stores the new one there).
+my @fleets;
+sub fleet {
+    my ($kind) = @_;
+    my $dir = File::Temp::tempdir("approov-replay-$kind-XXXXXX",
+                                  TMPDIR => 1, CLEANUP => 1);
+    my $fleet = { dir => $dir, cache => start_cache($kind, $dir) };
+    push @fleets, $fleet;
+    my $spec = "$kind:127.0.0.1:$fleet->{cache}{port}";
+    $fleet->{a} = node($dir, 'node-a', $spec);
+    $fleet->{b} = node($dir, 'node-b', $spec);
+    $fleet->{up} = node_start($fleet->{a}) && node_start($fleet->{b}) ? 1 : 0;
+    return $fleet;
+}
+END {
+    local $?;       # the test's exit status, whatever waitpid leaves
+    for my $fleet (@fleets) {
+        node_stop($_) for grep { defined } @$fleet{qw(a b)};
+        stop_cache($fleet->{cache});
+    }
+}
+
+# What any shared cache must do, as 4 tests: a signed request to $path is
+# accepted on the node it reaches first (A), refused on the other and on
+# A again, and its high-s twin (r, n - s) is refused too.  Returns the
+# request's signed headers.
+sub once_across_the_fleet {
+    my ($fleet, $path) = @_;
+    my ($a, $b) = @$fleet{qw(a b)};
+    my %sig = signed($path);
+    Apache::Test::ok(Apache::TestUtil::t_cmp(send_to($a, $path, %sig),
+        '200 valid', 'a signed request is accepted on node A'));
+    Apache::Test::ok(Apache::TestUtil::t_cmp(send_to($b, $path, %sig),
+        '401 sig_replayed', 'the same request is refused on node B'));
+    Apache::Test::ok(Apache::TestUtil::t_cmp(send_to($a, $path, %sig),
+        '401 sig_replayed', 'and on node A again'));
+    Apache::Test::ok(Apache::TestUtil::t_cmp(
+        send_to($b, $path, high_s_twin(%sig)), '401 sig_replayed',
+        'its high-s twin (r, n - s) is refused too'));
+    return %sig;
+}
 
 # A graceful restart, waited for: true when the node answers from a new
 # generation.
