@@ -21,7 +21,9 @@
 # the length of each wrk run of the long run; wrk opens its connections
 # again for each), --long-conf 'DIRECTIVE' (added to server A's config,
 # e.g. MaxMemFree 64), --module PATH (a
-# built mod_approov.so instead of building one), --no-openidc, --keep (keep
+# built mod_approov.so instead of building one), --no-openidc, --no-h2
+# (server A without mod_http2, rows h2 and h2es left out: mod_http2 moves
+# the children's RSS on its own, see --long), --keep (keep
 # the temp ServerRoot), -h.
 #
 # Everything runs on 127.0.0.1 under a temp ServerRoot, with ports picked
@@ -104,6 +106,7 @@ long_conf=
 module=
 only_rows=
 openidc=1
+h2=1
 keep=0
 
 usage() {
@@ -127,6 +130,7 @@ while [ $# -gt 0 ]; do
         --long-conf) long_conf=$2; shift ;;
         --module) module=$2; shift ;;
         --no-openidc) openidc=0 ;;
+        --no-h2) h2=0 ;;
         --keep) keep=1 ;;
         -h|--help) usage 0 ;;
         *) echo "bench_server.sh: unknown option $1" >&2; usage 2 ;;
@@ -345,6 +349,13 @@ EOF
 threads_per_child=$((maxconn + 64))
 port_a=$(free_port)
 mkdir -p "$tmp/run-a" "$tmp/run-b"
+# mod_http2 for rows h2 and h2es (not with --no-h2).
+h2_conf=
+[ "$h2" = 0 ] || h2_conf="<IfModule !mod_http2.c>
+    LoadModule http2_module \"$moddir/mod_http2.so\"
+</IfModule>
+Protocols h2c http/1.1
+H2MaxSessionStreams 128"
 {
     common_conf a "$port_a"
     cat <<EOF
@@ -354,11 +365,7 @@ $(bench_locations "$acct_secret" bench-msk)
 <Location /plainloc/>
     Approov Off
 </Location>
-<IfModule !mod_http2.c>
-    LoadModule http2_module "$moddir/mod_http2.so"
-</IfModule>
-Protocols h2c http/1.1
-H2MaxSessionStreams 128
+$h2_conf
 $([ "$long" = 0 ] || printf '%s\n' "$long_conf")
 EOF
     for a in rs256 es256 eddsa; do
@@ -579,14 +586,14 @@ done
 { printf y; tail -c +2 "$tmp/body1k"; } >"$tmp/body1k.changed"
 check "p1, one byte of the body changed" 401 "$(lua_status p1 "" "$tmp/body1k.changed")"
 check "acct, no signature" 401 "$(status_of "$(row_url acct)" "Approov-Token: $acct_token")"
-if command -v h2load >/dev/null; then
+if [ "$h2" = 1 ] && command -v h2load >/dev/null; then
     for r in h2 plainh2 h2es plainh2es; do
         got=$(curl -s -o /dev/null -w '%{http_code} %{http_version}' --http2-prior-knowledge \
               --max-time 5 -H "$(row_header "$r")" "$(row_url "$r")")
         check "$r over h2c" "200 2" "$got"
     done
 else
-    say "  h2load is missing (apt-get install nghttp2-client): rows h2, h2es skipped"
+    [ "$h2" = 0 ] || say "  h2load is missing (apt-get install nghttp2-client): rows h2, h2es skipped"
     kept=()
     for r in "${rows[@]}"; do case $r in h2|plainh2|h2es|plainh2es) ;; *) kept+=("$r") ;; esac; done
     rows=("${kept[@]}")
