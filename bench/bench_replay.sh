@@ -91,7 +91,6 @@ if [ -z "$module" ]; then
 fi
 [ -f "$module" ] || die "no module at $module"
 
-
 # Redis, without persistence, as the fleet's cache.
 port_redis=$(free_port)
 redis-server --port "$port_redis" --bind 127.0.0.1 --save '' --appendonly no \

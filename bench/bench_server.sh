@@ -292,7 +292,6 @@ function request()
 end
 EOF
 
-
 mkdir -p "$tmp/htdocs/plain" "$tmp/htdocs/plainloc" "$tmp/htdocs/approov" "$tmp/htdocs/oidc" \
     "$tmp/htdocs/signed" "$tmp/htdocs/account"
 for d in plain plainloc approov oidc signed account; do

@@ -537,8 +537,9 @@ static approov_sig_result_e component_value(apr_pool_t *p,
     const char *v = NULL;
     approov_sig_result_e rv;
 
-    /* Only the URI's components need the scheme, lowercased. */
-    if (req->scheme && kind != K_FIELD && kind != K_METHOD) {
+    /* Only these components read the scheme, lowercased. */
+    if (req->scheme
+        && (kind == K_TARGET_URI || kind == K_AUTHORITY || kind == K_SCHEME)) {
         scheme = lowercase(p, req->scheme);
     }
     switch (kind) {
